@@ -1,0 +1,167 @@
+"""JSON-ready encoding of the core's values (events, commands, tickets) and back.
+
+One generic codec driven by the dataclasses' type hints, so that a new event needs no
+hand-written serializer. Datetimes travel as ISO 8601 with their offset, dates as
+`YYYY-MM-DD`, enums as their values, tuples as lists. Decoding validates: a stored or
+received payload that does not fit raises InvalidInput, never a bare KeyError.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import date, datetime, time
+from enum import Enum
+from functools import cache
+from typing import Any, TypeVar
+
+from . import commands as _commands
+from .errors import InvalidInput
+from .events import EVENT_TYPES, Event
+
+T = TypeVar("T")
+
+JSON = dict[str, Any]
+
+
+def to_json(value: Any) -> Any:
+    """Encode a core value (dataclass, enum, datetime, tuple, ...) as JSON-ready data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in _fields(type(value))}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    return value
+
+
+def from_json(cls: type[T], data: Any) -> T:
+    """Decode data made by `to_json` back into `cls`, validating as it goes."""
+    try:
+        return typing.cast(T, _decode(cls, data, cls.__name__))
+    except InvalidInput:
+        raise
+    except (TypeError, ValueError, KeyError) as exc:
+        raise InvalidInput(f"cannot read {cls.__name__}: {exc}") from exc
+
+
+def event_to_json(event: Event) -> JSON:
+    """An event as `{"type": name, ...fields}`."""
+    data: JSON = {"type": type(event).__name__}
+    data.update(to_json(event))
+    return data
+
+
+def event_from_json(data: JSON) -> Event:
+    """The inverse of `event_to_json`."""
+    name = data.get("type") if isinstance(data, dict) else None
+    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise InvalidInput(f"unknown event type {name!r}")
+    body = {k: v for k, v in data.items() if k != "type"}
+    return from_json(cls, body)
+
+
+COMMAND_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(_commands.Command)}
+
+
+def command_to_json(command: _commands.Command) -> JSON:
+    """A command as `{"type": name, ...fields}`, as stored in the command log."""
+    data: JSON = {"type": type(command).__name__}
+    data.update(to_json(command))
+    return data
+
+
+def command_from_json(data: JSON) -> _commands.Command:
+    """The inverse of `command_to_json`."""
+    name = data.get("type") if isinstance(data, dict) else None
+    cls = COMMAND_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise InvalidInput(f"unknown command type {name!r}")
+    body = {k: v for k, v in data.items() if k != "type"}
+    return typing.cast(_commands.Command, from_json(cls, body))
+
+
+@cache
+def _fields(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
+    return dataclasses.fields(cls)
+
+
+@cache
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _decode(tp: Any, data: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None and type(None) in args:
+            return None
+        last: Exception | None = None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _decode(arg, data, where)
+            except (InvalidInput, TypeError, ValueError, KeyError) as exc:
+                last = exc
+        raise InvalidInput(f"{where}: {data!r} does not fit ({last})")
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(data, list | tuple):
+            raise InvalidInput(f"{where}: expected a list")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], v, where) for v in data)
+        if len(args) != len(data):
+            raise InvalidInput(f"{where}: expected {len(args)} items")
+        return tuple(_decode(a, v, where) for a, v in zip(args, data, strict=True))
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise InvalidInput(f"{where}: expected an object")
+        hints = _hints(tp)
+        kwargs = {}
+        for f in _fields(tp):
+            if f.name in data:
+                kwargs[f.name] = _decode(hints[f.name], data[f.name], f"{where}.{f.name}")
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise InvalidInput(f"{where}: missing {f.name!r}")
+        unknown = set(data) - {f.name for f in _fields(tp)}
+        if unknown:
+            raise InvalidInput(f"{where}: unknown field {sorted(unknown)[0]!r}")
+        return tp(**kwargs)
+    if tp is datetime:
+        if not isinstance(data, str):
+            raise InvalidInput(f"{where}: expected an ISO 8601 date-time")
+        value = datetime.fromisoformat(data)
+        if value.tzinfo is None:
+            raise InvalidInput(f"{where}: date-time {data!r} needs a UTC offset")
+        return value
+    if tp is date:
+        if not isinstance(data, str):
+            raise InvalidInput(f"{where}: expected a date")
+        return date.fromisoformat(data)
+    if tp is time:
+        if not isinstance(data, str):
+            raise InvalidInput(f"{where}: expected a time")
+        return time.fromisoformat(data)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        try:
+            return tp(data)
+        except ValueError:
+            allowed = ", ".join(str(m.value) for m in tp)
+            raise InvalidInput(f"{where}: {data!r} is not one of {allowed}") from None
+    if tp is float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise InvalidInput(f"{where}: expected a number")
+        return float(data)
+    if tp is int or tp is str or tp is bool:
+        if type(data) is not tp:
+            raise InvalidInput(f"{where}: expected {tp.__name__}")
+        return data
+    if tp is Any:
+        return data
+    raise InvalidInput(f"{where}: cannot decode type {tp!r}")

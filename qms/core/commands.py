@@ -1,0 +1,152 @@
+"""Commands: what people and devices ask the hall to do.
+
+A command is a request; the hall answers it with events or an error. Commands never carry
+the time: `Hall.handle(command, now)` does. `actor` names who asked (a staff username, a
+device id, "kiosk"); it is recorded on the events where it matters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .model import Channel, Escalation, Outcome, PriorityClass
+
+
+@dataclass(frozen=True, slots=True)
+class IssueTicket:
+    service: str
+    channel: Channel = Channel.KIOSK
+    priority: PriorityClass = PriorityClass.NORMAL
+    id_number: str | None = None  # validated, then only kept masked
+    phone: str | None = None
+    appointment_at: datetime | None = None  # booking check-in: the booked slot's start
+    escalation: Escalation | None = None
+    note: str = ""
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenWindow:
+    window: str
+    staff: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseWindow:
+    window: str
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PauseWindow:
+    window: str
+    reason: str = ""
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeWindow:
+    window: str
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallNext:
+    window: str
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallTicket:
+    """Call one ticket out of order; who and why are recorded."""
+
+    window: str
+    ticket: str
+    reason: str
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Recall:
+    window: str
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MarkNoShow:
+    window: str
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reactivate:
+    """Put a no-show back in line (the citizen came back)."""
+
+    ticket: str
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StartService:
+    window: str
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FinishService:
+    """End the window's part. With `next_service` (or the service's `next_step` on
+    ACCEPTED) the visit goes on there, keeping its place."""
+
+    window: str
+    outcome: Outcome = Outcome.COMPLETED
+    next_service: str | None = None
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Send the window's ticket on to another service and/or one window, keeping its place."""
+
+    window: str
+    to_service: str | None = None
+    to_window: str | None = None
+    reason: str = ""
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HoldTicket:
+    """Park the window's ticket (挂起): the window is free, the ticket keeps waiting for it."""
+
+    window: str
+    reason: str = ""
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnholdTicket:
+    """Call a held ticket back to the window that parked it."""
+
+    window: str
+    ticket: str
+    actor: str = ""
+
+
+Command = (
+    IssueTicket
+    | OpenWindow
+    | CloseWindow
+    | PauseWindow
+    | ResumeWindow
+    | CallNext
+    | CallTicket
+    | Recall
+    | MarkNoShow
+    | Reactivate
+    | StartService
+    | FinishService
+    | Transfer
+    | HoldTicket
+    | UnholdTicket
+)

@@ -1,0 +1,116 @@
+"""Waiting-time estimates: people ahead and minutes to wait, per ticket and per service.
+
+People ahead counts the tickets of the same service that the policy would call first (a
+higher class, or the same class and an earlier place), which is what a citizen reads as
+"前面还有 N 人". The wait divides the work ahead (people ahead x the service's moving
+average of handling times) by the service capacity of the windows able to serve it: each
+open window gives the service its share of the window by weight among the services that
+have people waiting there. With no window open, the configured windows are assumed open,
+so a citizen who comes before opening still sees an estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from .hall import Hall
+from .model import PRIORITY_ORDER, TicketState, WindowState
+from .policy import Candidate
+
+_RANK = {klass: i for i, klass in enumerate(PRIORITY_ORDER)}
+_WORKING = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    people_ahead: int
+    eta_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStatus:
+    """One service's line as the waiting-area screen shows it."""
+
+    service: str
+    name: str
+    name_en: str
+    department: str
+    prefix: str
+    waiting: int
+    eta_minutes: int | None  # for a ticket taken now
+    windows_open: int
+    handling_minutes: float
+
+
+def _order(c: Candidate) -> tuple[int, float, int]:
+    return (_RANK[c.klass], c.place, c.seq)
+
+
+def _waiting_by_service(hall: Hall) -> dict[str, list[Candidate]]:
+    by_service: dict[str, list[Candidate]] = {}
+    for cand in hall.line.waiting():
+        by_service.setdefault(cand.service, []).append(cand)
+    return by_service
+
+
+def _capacity(hall: Hall, service: str, by_service: dict[str, list[Candidate]]) -> tuple[float, int]:
+    """Windows' worth of service capacity for `service`, and how many open windows serve it."""
+    capacity, open_count = 0.0, 0
+    windows = [w for w in hall.windows() if w.state in _WORKING and service in hall.weights[w.id]]
+    assumed = not windows
+    if assumed:  # before opening: assume every window that serves it will open
+        windows = [w for w in hall.windows() if service in hall.weights[w.id]]
+    for window in windows:
+        weights = hall.weights[window.id]
+        busy = sum(weight for s, weight in weights.items() if s in by_service and s != service)
+        mine = weights[service]
+        capacity += mine / (mine + busy)
+        open_count += 0 if assumed else 1
+    return capacity, open_count
+
+
+def _minutes(hall: Hall, service: str, ahead: int, capacity: float) -> int | None:
+    if capacity <= 0:
+        return None
+    avg = hall.handling_seconds.get(service, hall.services[service].handling_minutes * 60.0)
+    # the one being served at each window is about half done: count half a ticket
+    return math.ceil((ahead + 0.5) * avg / capacity / 60.0) if ahead else 0
+
+
+def estimate(hall: Hall, ticket_id: str, now: datetime) -> Estimate:
+    """People ahead of a ticket and its estimated wait in minutes (0 once it is called)."""
+    ticket = hall.ticket(ticket_id)
+    if ticket.state is not TicketState.WAITING:
+        return Estimate(0, 0 if ticket.is_open else None)
+    by_service = _waiting_by_service(hall)
+    line = by_service.get(ticket.service, [])
+    me = next((c for c in line if c.ticket_id == ticket_id), None)
+    ahead = sum(1 for c in line if me is not None and _order(c) < _order(me))
+    capacity, _ = _capacity(hall, ticket.service, by_service)
+    return Estimate(ahead, _minutes(hall, ticket.service, ahead, capacity))
+
+
+def queues(hall: Hall, now: datetime) -> list[QueueStatus]:
+    """Every service's waiting count and the estimated wait of a ticket taken now."""
+    by_service = _waiting_by_service(hall)
+    out = []
+    for service in hall.config.services:
+        waiting = len(by_service.get(service.id, []))
+        capacity, open_count = _capacity(hall, service.id, by_service)
+        avg = hall.handling_seconds.get(service.id, service.handling_minutes * 60.0)
+        out.append(
+            QueueStatus(
+                service.id,
+                service.name,
+                service.name_en,
+                service.department,
+                service.prefix,
+                waiting,
+                _minutes(hall, service.id, waiting, capacity),
+                open_count,
+                round(avg / 60.0, 1),
+            )
+        )
+    return out

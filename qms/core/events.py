@@ -1,0 +1,159 @@
+"""Events: what happened in the hall. The hall's state is the fold of its events.
+
+Each event carries everything needed to apply it, so that replaying the stored events of a
+day rebuilds exactly the same hall (see `Hall.apply`). Events are values; `codec` turns them
+into JSON and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .model import Outcome, Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class DayOpened:
+    """A new business day: counters reset, yesterday's open tickets expire."""
+
+    day: date
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketIssued:
+    ticket: Ticket
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCalled:
+    ticket_id: str
+    window: str
+    staff: str | None
+    at: datetime
+    call_count: int
+    recall: bool = False  # a recall (重呼) of the same ticket, by hand or by timer
+    out_of_order: bool = False  # CallTicket: recorded with who and why
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStarted:
+    ticket_id: str
+    window: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFinished:
+    ticket_id: str
+    window: str
+    outcome: Outcome
+    at: datetime
+    handling_seconds: float
+    next_service: str | None = None  # the visit goes on there, keeping its place
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTransferred:
+    ticket_id: str
+    from_window: str
+    to_service: str
+    to_window: str | None
+    at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketNoShow:
+    ticket_id: str
+    window: str
+    at: datetime
+    automatic: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TicketReactivated:
+    ticket_id: str
+    queued_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketHeld:
+    ticket_id: str
+    window: str
+    at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketExpired:
+    ticket_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WindowOpened:
+    window: str
+    staff: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPaused:
+    window: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WindowResumed:
+    window: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WindowClosed:
+    window: str
+    at: datetime
+
+
+Event = (
+    DayOpened
+    | TicketIssued
+    | TicketCalled
+    | ServiceStarted
+    | ServiceFinished
+    | TicketTransferred
+    | TicketNoShow
+    | TicketReactivated
+    | TicketHeld
+    | TicketExpired
+    | WindowOpened
+    | WindowPaused
+    | WindowResumed
+    | WindowClosed
+)
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        DayOpened,
+        TicketIssued,
+        TicketCalled,
+        ServiceStarted,
+        ServiceFinished,
+        TicketTransferred,
+        TicketNoShow,
+        TicketReactivated,
+        TicketHeld,
+        TicketExpired,
+        WindowOpened,
+        WindowPaused,
+        WindowResumed,
+        WindowClosed,
+    )
+}

@@ -1,0 +1,6 @@
+"""The async shell around the pure hall core: one single-writer actor per hall."""
+
+from .actor import Clock, HallService, HallStopped, StorageUnavailable, system_clock
+from .fanout import Fanout, Subscription
+
+__all__ = ["Clock", "Fanout", "HallService", "HallStopped", "StorageUnavailable", "Subscription", "system_clock"]

@@ -1,0 +1,252 @@
+"""The hall actor: the single writer of one hall.
+
+Every command, from HTTP, MQTT or a timer, goes through one queue and one task, so two
+windows pressing call-next at the same instant can never get the same ticket. The task
+takes the commands waiting in its queue as one batch, runs each through the pure core,
+stores the batch's events in one transaction (group commit: one fsync for many commands,
+each command's events still all-or-nothing), and only then answers the callers and
+publishes the events. So nothing is acknowledged that is not on disk, and nothing is shown
+that a crash could take back.
+
+When the database write fails, the in-memory hall is ahead of the disk: the actor rebuilds
+the hall from the store and answers the batch with `StorageUnavailable`, so the state that
+callers see is always the stored one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from qms.core import codec
+from qms.core.commands import Command
+from qms.core.errors import QmsError
+from qms.core.events import Event
+from qms.core.hall import Hall
+from qms.core.model import HallConfig, Ticket, Window
+from qms.storage.base import Record, Store
+
+from .fanout import Fanout, Subscription
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class StorageUnavailable(QmsError):
+    """The database could not store the command; nothing was changed (HTTP 503)."""
+
+    code = "storage_unavailable"
+
+
+class HallStopped(QmsError):
+    """The hall is shutting down and takes no more commands (HTTP 503)."""
+
+    code = "hall_stopped"
+
+
+@dataclass(slots=True)
+class _Pending:
+    command: Command
+    actor: str
+    request_key: str | None
+    reply: asyncio.Future[list[Event]] = field(repr=False)
+
+
+class HallService:
+    """Owns one `Hall`, its store and its fan-out; see the module docstring."""
+
+    def __init__(self, config: HallConfig, store: Store, clock: Clock = system_clock, batch_max: int = 256) -> None:
+        self.config = config
+        self.store = store
+        self.hall = Hall(config)
+        self.fanout = Fanout()
+        self._clock = clock
+        self._last_now = datetime.min.replace(tzinfo=UTC)
+        self._batch_max = batch_max
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.stats = {"commands": 0, "batches": 0, "events": 0}
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    def now(self) -> datetime:
+        """The hall's clock, never going backwards (the wall clock may, under NTP)."""
+        now = self._clock()
+        if now < self._last_now:
+            now = self._last_now
+        self._last_now = now
+        return now
+
+    async def start(self) -> None:
+        """Rebuild the hall from the store, catch up with the clock, and start taking commands."""
+        await self._rebuild()
+        now = self.now()
+        events = self.hall.advance(now)
+        if events:
+            await self.store.append(self.id, [self._record(now, None, events, "clock", None)])
+        self._task = asyncio.create_task(self._run(), name=f"hall-{self.id}")
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, refuse what is queued, and end subscriptions."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while not self._queue.empty():
+            pending = self._queue.get_nowait()
+            if not pending.reply.done():
+                pending.reply.set_exception(HallStopped("the hall is shutting down: try again shortly"))
+        self.fanout.close()
+
+    async def submit(self, command: Command, *, actor: str = "", request_key: str | None = None) -> list[Event]:
+        """Run `command` through the hall; returns its events once they are stored.
+
+        Raises the core's QmsError when the hall refuses it (nothing changed). With a
+        `request_key` already used, returns the events of that first request instead.
+        """
+        if self._task is None:
+            raise HallStopped("the hall is not running")
+        reply: asyncio.Future[list[Event]] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(command, actor, request_key, reply))
+        return await reply
+
+    def subscribe(self, maxsize: int = 1000) -> Subscription:
+        """A live stream of this hall's stored events."""
+        return self.fanout.subscribe(maxsize)
+
+    # ---- the writer task ---------------------------------------------------------------
+
+    async def _rebuild(self) -> None:
+        self.hall = Hall(self.config)
+        for event in await self.store.load_events(self.id):
+            self.hall.apply(event)
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._next_command()
+            batch = [] if first is None else [first]
+            while len(batch) < self._batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._handle_batch(batch)
+            except asyncio.CancelledError:
+                for pending in batch:
+                    if not pending.reply.done():
+                        pending.reply.set_exception(HallStopped("the hall is shutting down: try again shortly"))
+                raise
+            except Exception:  # a bug must not kill the hall: log it, keep serving from the store
+                log.exception("hall %s: batch failed", self.id)
+                for pending in batch:
+                    if not pending.reply.done():
+                        pending.reply.set_exception(StorageUnavailable("the hall could not store this: try again"))
+                await self._rebuild()
+
+    async def _next_command(self) -> _Pending | None:
+        """The next command, or None when the hall's next deadline comes first."""
+        deadline = self.hall.next_deadline()
+        if deadline is None:
+            return await self._queue.get()
+        timeout = max(0.0, (deadline - self.now()).total_seconds())
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    async def _handle_batch(self, batch: list[_Pending]) -> None:
+        now = self.now()
+        records: list[Record] = []
+        answers: list[tuple[_Pending, list[Event] | QmsError]] = []
+        ticks = self.hall.advance(now)
+        if ticks:
+            records.append(self._record(now, None, ticks, "clock", None))
+        keys: dict[str, list[Event]] = {}
+        for pending in batch:
+            key = pending.request_key
+            if key is not None:
+                earlier = keys.get(key)
+                if earlier is None:
+                    stored = await self.store.response_for(self.id, key)
+                    earlier = None if stored is None else [codec.event_from_json(d) for d in json.loads(stored)]
+                if earlier is not None:
+                    answers.append((pending, earlier))
+                    continue
+            try:
+                events = self.hall.handle(pending.command, now)
+            except QmsError as err:
+                answers.append((pending, err))
+                late = self.hall.advance(now)  # clock events held back by the refused command
+                if late:
+                    records.append(self._record(now, None, late, "clock", None))
+                continue
+            if key is not None:
+                keys[key] = events
+            records.append(self._record(now, pending.command, events, pending.actor, key))
+            answers.append((pending, events))
+        if records:
+            try:
+                await self.store.append(self.id, records)
+            except Exception as exc:
+                log.exception("hall %s: storing %d records failed", self.id, len(records))
+                await self._rebuild()
+                failure = StorageUnavailable(f"the hall could not store this, nothing changed: {exc}")
+                for pending, _ in answers:
+                    if not pending.reply.done():
+                        pending.reply.set_exception(failure)
+                return
+        published: list[Event] = []
+        for record in records:
+            published.extend(record.events)
+        self.stats["commands"] += len(batch)
+        self.stats["batches"] += 1
+        self.stats["events"] += len(published)
+        for pending, answer in answers:
+            if pending.reply.done():  # the caller gave up (disconnected); the command still stands
+                continue
+            if isinstance(answer, QmsError):
+                pending.reply.set_exception(answer)
+            else:
+                pending.reply.set_result(answer)
+        if published:
+            self.fanout.publish(published)
+
+    def _record(
+        self, now: datetime, command: Command | None, events: list[Event], actor: str, key: str | None
+    ) -> Record:
+        tickets: dict[str, Ticket] = {}
+        windows: dict[str, Window] = {}
+        for event in events:
+            ticket_id = getattr(event, "ticket_id", None)
+            ticket = getattr(event, "ticket", None)
+            if isinstance(ticket, Ticket):
+                ticket_id = ticket.id
+            if isinstance(ticket_id, str):
+                # a ticket expired by the day's rollover is only in yesterday's tickets now
+                tickets[ticket_id] = self.hall.yesterday.get(ticket_id) or self.hall.ticket(ticket_id)
+            for attr in ("window", "from_window"):
+                window_id = getattr(event, attr, None)
+                if isinstance(window_id, str):
+                    windows[window_id] = self.hall.window(window_id)
+        response = json.dumps([codec.event_to_json(ev) for ev in events], ensure_ascii=False) if key else None
+        return Record(
+            at=now,
+            command=command,
+            events=tuple(events),
+            tickets=tuple(tickets.values()),
+            windows=tuple(windows.values()),
+            actor=actor,
+            request_key=key,
+            response=response,
+        )

@@ -1,0 +1,70 @@
+"""The storage port: what the hall service needs from a database.
+
+A store keeps, per hall, an append-only log of commands and the events they produced, plus
+projection tables (tickets, windows) for queries and reports. One `append` is one
+transaction: after it returns, everything in it survives a crash or `kill -9`.
+SQLite is the default (`sqlite.SqliteStore`); PostgreSQL can implement the same Protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from qms.core.commands import Command
+from qms.core.events import Event
+from qms.core.model import Ticket, Window
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One handled command (or a timer tick, `command=None`) with what it changed."""
+
+    at: datetime
+    command: Command | None
+    events: tuple[Event, ...]
+    tickets: tuple[Ticket, ...] = ()  # tickets as they stand after the events
+    windows: tuple[Window, ...] = ()
+    actor: str = ""
+    request_key: str | None = None  # a client's idempotency key, unique per hall
+    response: str | None = None  # JSON answer given for request_key, replayed on retry
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCommand:
+    """One entry of the command log as read back; `command` is None for a timer tick."""
+
+    seq: int
+    at: datetime
+    command: Command | None
+    actor: str
+
+
+class Store(Protocol):
+    async def open(self) -> None:
+        """Create or migrate the schema; must be called once before anything else."""
+
+    async def close(self) -> None:
+        """Release the database after the operation under way; closing twice is harmless."""
+
+    async def append(self, hall: str, records: list[Record]) -> None:
+        """Store all records in one transaction, or none of them.
+
+        The service batches the commands handled since its last append into one call (group
+        commit: one fsync for all). A request_key already stored for the hall, or twice in the
+        batch, raises `errors.DuplicateRequest` and nothing of the batch is stored.
+        """
+
+    async def load_events(self, hall: str) -> list[Event]:
+        """The events of the hall's current business day, from its last DayOpened on, in order.
+
+        A hall that never opened a day gets all its events.
+        """
+
+    async def load_commands(self, hall: str, since: datetime | None = None) -> list[StoredCommand]:
+        """The command log from `since` (inclusive) on, oldest first (for replay in the simulator)."""
+
+    async def response_for(self, hall: str, request_key: str) -> str | None:
+        """The answer stored for an idempotency key, if that request was already handled."""
+
