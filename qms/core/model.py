@@ -47,7 +47,8 @@ PRIORITY_ORDER: tuple[PriorityClass, ...] = tuple(PriorityClass)
 
 
 class TicketState(StrEnum):
-    """Where a ticket is in its life. FINISHED, NO_SHOW and EXPIRED end it."""
+    """Where a ticket is in its life. FINISHED, NO_SHOW and EXPIRED end it (a no-show can be
+    reactivated the same day when the citizen comes back)."""
 
     WAITING = "waiting"
     CALLED = "called"
@@ -58,7 +59,7 @@ class TicketState(StrEnum):
     EXPIRED = "expired"  # still open when the next business day began
 
 
-TERMINAL_STATES = frozenset({TicketState.FINISHED, TicketState.EXPIRED})
+TERMINAL_STATES = frozenset({TicketState.FINISHED, TicketState.NO_SHOW, TicketState.EXPIRED})
 
 
 class Outcome(StrEnum):
@@ -167,8 +168,8 @@ class PolicyConfig:
 
     class_rates: tuple[tuple[PriorityClass, float], ...] = (
         (PriorityClass.GREEN, 1000.0),
-        (PriorityClass.BOOKING, 8.0),
-        (PriorityClass.ELDERLY, 4.0),
+        (PriorityClass.BOOKING, 20.0),
+        (PriorityClass.ELDERLY, 10.0),
         (PriorityClass.NORMAL, 1.0),
     )
     starvation_minutes: float = 45.0

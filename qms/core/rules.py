@@ -33,7 +33,7 @@ WINDOW_ACTIONS: dict[type, frozenset[WindowState]] = {
 }
 
 T = TicketState
-OPEN_STATES = frozenset({T.WAITING, T.CALLED, T.SERVING, T.HELD, T.NO_SHOW})
+OPEN_STATES = frozenset({T.WAITING, T.CALLED, T.SERVING, T.HELD})
 
 #: ticket states each ticket event may start from
 TICKET_MOVES: dict[str, frozenset[TicketState]] = {
