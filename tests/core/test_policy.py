@@ -61,7 +61,11 @@ def test_higher_class_first_yet_a_long_wait_overtakes() -> None:
 
 
 def test_nobody_starves() -> None:
-    hall = hall_with(PolicyConfig(starvation_minutes=30, class_rates=(("green", 1000), ("booking", 8), ("elderly", 1000), ("normal", 1))))  # type: ignore[arg-type]
+    hall = hall_with(
+        PolicyConfig(
+            starvation_minutes=30, class_rates=(("green", 1000), ("booking", 8), ("elderly", 1000), ("normal", 1))
+        )
+    )  # type: ignore[arg-type]
     old = take(hall, at(9, 0))
     take(hall, at(9, 40), id_number="11010519491231002X")
     assert next_at(hall, "w1", at(9, 41)) == old
