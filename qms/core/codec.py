@@ -25,15 +25,29 @@ T = TypeVar("T")
 JSON = dict[str, Any]
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def to_json(value: Any) -> Any:
-    """Encode a core value (dataclass, enum, datetime, tuple, ...) as JSON-ready data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in _fields(type(value))}
+    """Encode a core value (dataclass, enum, datetime, tuple, ...) as JSON-ready data.
+
+    This runs for every stored record and every published event, so the common cases are
+    checked first and cheaply.
+    """
+    cls: Any = type(value)
+    if cls in _PLAIN:
+        return value
+    if hasattr(cls, "__dataclass_fields__"):
+        return {f.name: to_json(getattr(value, f.name)) for f in _fields(cls)}
     if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date | time):
+        return value._value_
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # it could be stored but never read back: refuse it now
+            raise InvalidInput("times must be timezone-aware", code="naive_time")
         return value.isoformat()
-    if isinstance(value, tuple | list):
+    if isinstance(value, (date, time)):  # a tuple is faster here than a union
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
         return [to_json(v) for v in value]
     return value
 

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .hall import Hall
-from .model import PRIORITY_ORDER, TicketState, WindowState
-from .policy import Candidate
+from .model import TicketState, WindowState
 
-_RANK = {klass: i for i, klass in enumerate(PRIORITY_ORDER)}
 _WORKING = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
 
 
@@ -44,18 +42,7 @@ class QueueStatus:
     handling_minutes: float
 
 
-def _order(c: Candidate) -> tuple[int, float, int]:
-    return (_RANK[c.klass], c.place, c.seq)
-
-
-def _waiting_by_service(hall: Hall) -> dict[str, list[Candidate]]:
-    by_service: dict[str, list[Candidate]] = {}
-    for cand in hall.line.waiting():
-        by_service.setdefault(cand.service, []).append(cand)
-    return by_service
-
-
-def _capacity(hall: Hall, service: str, by_service: dict[str, list[Candidate]]) -> tuple[float, int]:
+def _capacity(hall: Hall, service: str, waiting: set[str]) -> tuple[float, int]:
     """Windows' worth of service capacity for `service`, and how many open windows serve it."""
     capacity, open_count = 0.0, 0
     windows = [w for w in hall.windows() if w.state in _WORKING and service in hall.weights[w.id]]
@@ -64,8 +51,8 @@ def _capacity(hall: Hall, service: str, by_service: dict[str, list[Candidate]]) 
         windows = [w for w in hall.windows() if service in hall.weights[w.id]]
     for window in windows:
         weights = hall.weights[window.id]
-        busy = sum(weight for s, weight in weights.items() if s in by_service and s != service)
         mine = weights[service]
+        busy = sum(weights.get(s, 0.0) for s in waiting if s != service)
         capacity += mine / (mine + busy)
         open_count += 0 if assumed else 1
     return capacity, open_count
@@ -84,21 +71,18 @@ def estimate(hall: Hall, ticket_id: str, now: datetime) -> Estimate:
     ticket = hall.ticket(ticket_id)
     if ticket.state is not TicketState.WAITING:
         return Estimate(0, 0 if ticket.is_open else None)
-    by_service = _waiting_by_service(hall)
-    line = by_service.get(ticket.service, [])
-    me = next((c for c in line if c.ticket_id == ticket_id), None)
-    ahead = sum(1 for c in line if me is not None and _order(c) < _order(me))
-    capacity, _ = _capacity(hall, ticket.service, by_service)
+    ahead = hall.line.ahead(ticket_id)
+    capacity, _ = _capacity(hall, ticket.service, hall.line.services())
     return Estimate(ahead, _minutes(hall, ticket.service, ahead, capacity))
 
 
 def queues(hall: Hall, now: datetime) -> list[QueueStatus]:
     """Every service's waiting count and the estimated wait of a ticket taken now."""
-    by_service = _waiting_by_service(hall)
+    waiting_services = hall.line.services()
     out = []
     for service in hall.config.services:
-        waiting = len(by_service.get(service.id, []))
-        capacity, open_count = _capacity(hall, service.id, by_service)
+        waiting = hall.line.count(service.id)
+        capacity, open_count = _capacity(hall, service.id, waiting_services)
         avg = hall.handling_seconds.get(service.id, service.handling_minutes * 60.0)
         out.append(
             QueueStatus(

@@ -18,7 +18,6 @@ next ticket in `policy.py`, waiting-time estimates in `estimate.py`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -38,6 +37,7 @@ from .model import (
     TicketState,
     Window,
     WindowState,
+    evolve,
     serves,
 )
 from .policy import Streak, WaitingLine
@@ -65,6 +65,8 @@ class Hall:
         self.handling_seconds: dict[str, float] = {}
         self.line = WaitingLine(config.policy)
         self._unreported: list[e.Event] = []
+        self._due: dict[str, datetime] = {}  # window -> when its called ticket is recalled or a no-show
+        self._day_ends: datetime | None = None
         self._reset_day()
 
     # ---- queries -----------------------------------------------------------------------
@@ -119,47 +121,40 @@ class Hall:
     def advance(self, now: datetime) -> list[e.Event]:
         """The events the clock causes up to `now`: a new business day, recalls, no-shows."""
         out, self._unreported = self._unreported, []
-        local = self.local(now)
-        if self.day != local.date():
+        if self._day_ends is None or now >= self._day_ends:
             for ticket in self._tickets.values():
                 if ticket.is_open:
                     out.append(self._emit(e.TicketExpired(ticket.id, now)))
             for window in self._windows.values():
                 if window.state is not WindowState.CLOSED:
                     out.append(self._emit(e.WindowClosed(window.id, now)))
-            out.append(self._emit(e.DayOpened(local.date(), now)))
-        calling = self.config.calling
-        for window in list(self._windows.values()):
-            if window.state is not WindowState.CALLING or window.ticket is None:
-                continue
-            ticket = self._tickets[window.ticket]
-            due = self._due(ticket)
-            if due is None or due > now:
-                continue
-            if ticket.call_count < calling.max_calls:
-                out.append(
-                    self._emit(e.TicketCalled(ticket.id, window.id, window.staff, now, ticket.call_count + 1, True))
-                )
-            else:
-                out.append(self._emit(e.TicketNoShow(ticket.id, window.id, now, automatic=True)))
+            out.append(self._emit(e.DayOpened(self.local(now).date(), now)))
+        if self._due and min(self._due.values()) <= now:
+            max_calls = self.config.calling.max_calls
+            for window_id, due in sorted(self._due.items(), key=lambda item: item[1]):
+                if due > now:
+                    break
+                window = self._windows[window_id]
+                ticket = self._tickets[window.ticket]  # type: ignore[index]
+                if ticket.call_count < max_calls:
+                    event: e.Event = e.TicketCalled(
+                        ticket.id, window_id, window.staff, now, ticket.call_count + 1, True
+                    )
+                else:
+                    event = e.TicketNoShow(ticket.id, window_id, now, automatic=True)
+                out.append(self._emit(event))
         return out
 
     def next_deadline(self) -> datetime | None:
         """When `advance` next has work: the earliest automatic recall or no-show, else the
         start of the next business day (midnight in the hall's time zone)."""
-        deadline: datetime | None = None
-        for window in self._windows.values():
-            if window.state is WindowState.CALLING and window.ticket is not None:
-                due = self._due(self._tickets[window.ticket])
-                if due is not None and (deadline is None or due < deadline):
-                    deadline = due
-        if self.day is not None:
-            midnight = datetime.combine(self.day + timedelta(days=1), datetime.min.time(), self.tz)
-            if deadline is None or midnight < deadline:
-                deadline = midnight
+        deadline = min(self._due.values(), default=None)
+        if self._day_ends is not None and (deadline is None or self._day_ends < deadline):
+            deadline = self._day_ends
         return deadline
 
-    def _due(self, ticket: Ticket) -> datetime | None:
+    def _due_for(self, ticket: Ticket) -> datetime | None:
+        """When the timer next acts on a called ticket: recall it, or make it a no-show."""
         calling = self.config.calling
         if ticket.called_at is None:
             return None
@@ -293,6 +288,7 @@ class Hall:
             case e.DayOpened(day=day):
                 self._reset_day()
                 self.day = day
+                self._day_ends = datetime.combine(day + timedelta(days=1), datetime.min.time(), self.tz)
             case e.TicketIssued(ticket=ticket):
                 service = self.services[ticket.service]
                 self._tickets[ticket.id] = ticket
@@ -378,11 +374,12 @@ class Hall:
         self.line.clear()
         self._windows = {w.id: Window(w.id, w.number, w.kind, WindowState.CLOSED) for w in self.config.windows}
         self._streaks = {w.id: Streak() for w in self.config.windows}
+        self._due.clear()
 
     def _move(self, event: e.Event, ticket_id: str, **changes: object) -> Ticket:
         ticket = self._tickets[ticket_id]
         rules.check_ticket(type(event).__name__, ticket.state, ticket.number)
-        moved = dataclasses.replace(ticket, **changes)  # type: ignore[arg-type]
+        moved = evolve(ticket, **changes)
         self._tickets[ticket_id] = moved
         return moved
 
@@ -410,7 +407,16 @@ class Hall:
         )
 
     def _set_window(self, window_id: str, **changes: object) -> None:
-        self._windows[window_id] = dataclasses.replace(self._windows[window_id], **changes)  # type: ignore[arg-type]
+        window = evolve(self._windows[window_id], **changes)
+        self._windows[window_id] = window
+        # keep the timer's deadlines in step, so advance() need not scan every window
+        due = None
+        if window.state is WindowState.CALLING and window.ticket is not None:
+            due = self._due_for(self._tickets[window.ticket])
+        if due is None:
+            self._due.pop(window_id, None)
+        else:
+            self._due[window_id] = due
 
 
 def _count_of(number: str) -> int:

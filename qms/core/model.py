@@ -8,11 +8,16 @@ green channel, ...).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cache
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from .errors import ConfigError
+
+V = TypeVar("V")
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PREFIX_PATTERN = re.compile(r"^[A-Z]{1,2}$")
@@ -353,3 +358,21 @@ class Window:
     ticket: str | None = None
     pause_reason: str = ""
     since: datetime | None = None
+
+
+@cache
+def _layout(cls: Any) -> tuple[attrgetter[Any], dict[str, int]]:
+    names = [f.name for f in fields(cls)]
+    return attrgetter(*names), {name: i for i, name in enumerate(names)}
+
+
+def evolve(value: V, **changes: Any) -> V:
+    """A copy of a frozen dataclass with some fields changed: `dataclasses.replace`, but
+    several times faster, which matters on the hot path of every call."""
+    cls: Any = type(value)
+    getter, index = _layout(cls)
+    values = list(getter(value))
+    for name, new in changes.items():
+        values[index[name]] = new
+    made: V = cls(*values)
+    return made

@@ -22,20 +22,29 @@ are served near their slot and walk-ins fill the gaps (ZMS's appointment/walk-in
 A ticket's place (`queued_at`) survives transfers, so a transfer never sends anyone back.
 
 Within one (service, class) every ticket has the same rate and weight, so the order there is
-first-come-first-served. The line therefore keeps one sorted list per (service, class) and a
-decision only looks at the head of each list: a decision costs O(groups), not O(tickets).
+first-come-first-served. The line therefore keeps one sorted list per (service, class), and
+per class the heads of those lists sorted by place. A decision walks each class's heads from
+the earliest and stops as soon as no later head could beat the best found, even with the
+window's highest weight: for a general window that is usually the first head of each class,
+so a decision costs a handful of steps however many tickets and services wait.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from dataclasses import dataclass
+from typing import Any
 
 from .model import PolicyConfig, PriorityClass
 
 BASE_SECONDS = 60.0  # so that fresh tickets are already ordered by class
 
 Entry = tuple[float, int, str]  # (place in line as epoch seconds, issue sequence, ticket id)
+_Head = tuple[Entry, str]  # the first entry of a (service, class) line, and its service
+_Pick = tuple[float, Entry, str, PriorityClass]  # score, entry, service, class
+_CLASSES = tuple(PriorityClass)  # highest first
+_GREEN = PriorityClass.GREEN
+_NORMAL = PriorityClass.NORMAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +80,16 @@ class Streak:
 class WaitingLine:
     """The waiting tickets of a hall, grouped for fast decisions."""
 
-    __slots__ = ("_groups", "_policy", "_rates", "_targeted", "_where")
+    __slots__ = ("_groups", "_heads", "_rates", "_ratio", "_starve_seconds", "_targeted", "_where")
 
     def __init__(self, policy: PolicyConfig) -> None:
-        self._policy = policy
         self._rates = {klass: policy.rate(klass) for klass in PriorityClass}
+        self._starve_seconds = policy.starvation_minutes * 60.0
+        self._ratio = policy.priority_run
         self._groups: dict[tuple[str, PriorityClass], list[Entry]] = {}
+        self._heads: dict[PriorityClass, list[_Head]] = {klass: [] for klass in PriorityClass}
         self._targeted: dict[str, list[Entry]] = {}
-        self._where: dict[str, tuple[list[Entry], Entry, str, PriorityClass]] = {}
+        self._where: dict[str, tuple[Entry, str, PriorityClass, str | None]] = {}
 
     def __len__(self) -> int:
         return len(self._where)
@@ -93,32 +104,80 @@ class WaitingLine:
         if ticket_id in self._where:
             self.remove(ticket_id)
         entry = (place, seq, ticket_id)
-        if window is None:
-            line = self._groups.setdefault((service, klass), [])
-        else:
-            line = self._targeted.setdefault(window, [])
+        self._where[ticket_id] = (entry, service, klass, window)
+        if window is not None:
+            insort(self._targeted.setdefault(window, []), entry)
+            return
+        line = self._groups.setdefault((service, klass), [])
+        old = line[0] if line else None
         insort(line, entry)
-        self._where[ticket_id] = (line, entry, service, klass)
+        if line[0] is not old:
+            heads = self._heads[klass]
+            if old is not None:
+                _discard(heads, (old, service))
+            insort(heads, (entry, service))
 
     def remove(self, ticket_id: str) -> None:
         """Take a ticket out of line (called, expired); unknown ids are ignored."""
         found = self._where.pop(ticket_id, None)
         if found is None:
             return
-        line, entry, _, _ = found
-        i = bisect_left(line, entry)
-        if i < len(line) and line[i] == entry:
-            del line[i]
+        entry, service, klass, window = found
+        if window is not None:
+            targeted = self._targeted[window]
+            _discard(targeted, entry)
+            if not targeted:
+                del self._targeted[window]
+            return
+        line = self._groups[(service, klass)]
+        was_head = line[0] == entry
+        _discard(line, entry)
+        if was_head:
+            heads = self._heads[klass]
+            _discard(heads, (entry, service))
+            if line:
+                insort(heads, (line[0], service))
+        if not line:  # empty lines are dropped so that decisions only look at live ones
+            del self._groups[(service, klass)]
 
     def clear(self) -> None:
         self._groups.clear()
         self._targeted.clear()
         self._where.clear()
+        for heads in self._heads.values():
+            heads.clear()
+
+    def ahead(self, ticket_id: str) -> int:
+        """Tickets of the same service (or sent to the same window) that go first by class
+        and place: what a citizen reads as "people ahead"."""
+        entry, service, klass, window = self._where[ticket_id]
+        if window is not None:
+            return bisect_left(self._targeted[window], entry)
+        count = 0
+        for higher in _CLASSES:
+            line = self._groups.get((service, higher))
+            if higher is klass:
+                return count + (bisect_left(line, entry) if line else 0)
+            count += len(line) if line else 0
+        return count
+
+    def count(self, service: str) -> int:
+        """How many wait for `service` (tickets sent to one window included)."""
+        total = sum(len(self._groups.get((service, klass), ())) for klass in _CLASSES)
+        if self._targeted:
+            total += sum(1 for line in self._targeted.values() for entry in line if self._where[entry[2]][1] == service)
+        return total
+
+    def services(self) -> set[str]:
+        """The services somebody waits for."""
+        return {service for service, _ in self._groups} | {
+            self._where[entry[2]][1] for line in self._targeted.values() for entry in line
+        }
 
     def waiting(self) -> list[Candidate]:
         """Everyone waiting, in no particular order."""
         return [
-            Candidate(entry[2], service, klass, entry[0], entry[1]) for _, entry, service, klass in self._where.values()
+            Candidate(entry[2], service, klass, entry[0], entry[1]) for entry, service, klass, _ in self._where.values()
         ]
 
     def choose(
@@ -128,50 +187,68 @@ class WaitingLine:
         now: float,
         streak: Streak,
     ) -> Candidate | None:
-        """The ticket `window` should call next at `now` (epoch seconds), or None."""
-        heads: list[tuple[Entry, str, PriorityClass, float]] = []
-        for (service, klass), line in self._groups.items():
-            if line:
-                weight = weights.get(service)
-                if weight is not None:
-                    heads.append((line[0], service, klass, weight))
-        targeted = self._targeted.get(window)
-        if targeted:
-            for entry in targeted:
-                _, _, service, klass = self._where[entry[2]]
-                heads.append((entry, service, klass, weights.get(service, 1.0)))
-        if not heads:
-            return None
-        policy = self._policy
+        """The ticket `window` should call next at `now` (epoch seconds), or None.
 
-        greens = [h for h in heads if h[2] is PriorityClass.GREEN]
-        if greens:
-            return _candidate(min(greens, key=_place))
-
-        starving_before = now - policy.starvation_minutes * 60.0
-        starving = [h for h in heads if h[0][0] <= starving_before]
-        if starving:
-            return _candidate(min(starving, key=_place))
-
-        if policy.priority_run is not None and streak.priority >= policy.priority_run:
-            normal = [h for h in heads if h[2] is PriorityClass.NORMAL]
-            if normal:
-                heads = normal
-
+        This is the hot path of every call-next; see the module docstring for the pruning.
+        """
         rates = self._rates
-        best = heads[0]
-        best_score = rates[best[2]] * best[3] * (now - best[0][0] + BASE_SECONDS)
-        for head in heads[1:]:
-            score = rates[head[2]] * head[3] * (now - head[0][0] + BASE_SECONDS)
-            if score > best_score or (score == best_score and head[0] < best[0]):
-                best, best_score = head, score
-        return _candidate(best)
+        top_weight = max(weights.values(), default=1.0)
+        starving_before = now - self._starve_seconds
+        green: _Pick | None = None
+        starving: _Pick | None = None
+        best: _Pick | None = None
+        normal: _Pick | None = None
+        for klass, heads in self._heads.items():
+            rate = rates[klass]
+            first: _Pick | None = None
+            top: _Pick | None = None
+            for entry, service in heads:
+                weight = weights.get(service)
+                if weight is None:
+                    continue
+                age = now - entry[0] + BASE_SECONDS
+                if top is not None and age > 0 and rate * top_weight * age <= top[0]:
+                    break  # every later head is younger: none can score higher
+                score = rate * weight * age
+                if first is None:
+                    first = (score, entry, service, klass)
+                if top is None or score > top[0]:
+                    top = (score, entry, service, klass)
+            if first is None or top is None:
+                continue
+            if klass is _GREEN and green is None:
+                green = first
+            if first[1][0] <= starving_before and (starving is None or first[1] < starving[1]):
+                starving = first
+            if klass is _NORMAL:
+                normal = top
+            if best is None or top[0] > best[0] or (top[0] == best[0] and top[1] < best[1]):
+                best = top
+        targeted = self._targeted.get(window)
+        if targeted:  # tickets sent to this very window: few, so looked at one by one
+            for entry in targeted:
+                _, service, klass, _ = self._where[entry[2]]
+                score = rates[klass] * weights.get(service, 1.0) * (now - entry[0] + BASE_SECONDS)
+                pick = (score, entry, service, klass)
+                if klass is _GREEN and (green is None or entry < green[1]):
+                    green = pick
+                if entry[0] <= starving_before and (starving is None or entry < starving[1]):
+                    starving = pick
+                if klass is _NORMAL and (normal is None or score > normal[0]):
+                    normal = pick
+                if best is None or score > best[0] or (score == best[0] and entry < best[1]):
+                    best = pick
+        chosen = green or starving
+        if chosen is None and normal is not None and self._ratio is not None and streak.priority >= self._ratio:
+            chosen = normal
+        chosen = chosen or best
+        if chosen is None:
+            return None
+        _, entry, service, klass = chosen
+        return Candidate(entry[2], service, klass, entry[0], entry[1])
 
 
-def _place(head: tuple[Entry, str, PriorityClass, float]) -> Entry:
-    return head[0]
-
-
-def _candidate(head: tuple[Entry, str, PriorityClass, float]) -> Candidate:
-    entry, service, klass, _ = head
-    return Candidate(entry[2], service, klass, entry[0], entry[1])
+def _discard(line: list[Any], item: Any) -> None:
+    i = bisect_left(line, item)
+    if i < len(line) and line[i] == item:
+        del line[i]
