@@ -67,4 +67,3 @@ class Store(Protocol):
 
     async def response_for(self, hall: str, request_key: str) -> str | None:
         """The answer stored for an idempotency key, if that request was already handled."""
-

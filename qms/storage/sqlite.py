@@ -1,0 +1,393 @@
+"""SQLite storage: the default `Store` (see base.py), on aiosqlite.
+
+Theory of operation
+
+- One aiosqlite connection (one worker thread) serves every hall of a server. An asyncio
+  lock around each operation keeps one coroutine's transaction from interleaving with
+  another's on the shared connection, and keeps reads from seeing a batch that may still
+  roll back.
+- Durability: WAL with `synchronous=FULL`, so the WAL is fsynced at every commit. With
+  NORMAL a commit is only fsynced at the next checkpoint: it survives `kill -9` but not a
+  power cut, and "stored before anyone is told" (DESIGN.md) would be a lie.
+- `append` is group commit: the hall actor batches several handled commands, and all of
+  them cost one fsync. Rows are encoded before the transaction starts, the transaction
+  takes the write lock up front (BEGIN IMMEDIATE), command seqs are assigned here so that
+  events can name their command and everything goes in with a few `executemany` calls.
+- The log is the truth; the `tickets` and `windows` tables are projections upserted from
+  what each record says the hall looks like after it. The store derives no state itself.
+- Schema versions: `PRAGMA user_version` counts the applied steps of `MIGRATIONS`. Pending
+  steps run in one transaction at `open`; a database from a newer qms is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from qms.core.codec import command_from_json, command_to_json, event_from_json, event_to_json, from_json, to_json
+from qms.core.errors import InvalidInput
+from qms.core.events import DayOpened, Event, TicketIssued
+from qms.core.model import Ticket, Window
+
+from .base import Record, StoredCommand
+from .errors import DuplicateRequest, SchemaTooNew, StorageError
+
+# Each migration is a list of SQL statements; migration N brings the schema to user_version N.
+# Never edit a released step: append a new one. (A step that needs Python, e.g. to re-encode
+# JSON, can become a callable when the first one is needed.)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        # `at` is ISO 8601 as given (with the hall's offset); `at_utc` is the same instant in
+        # UTC at fixed width, so that text order is time order whatever offsets were used.
+        # `type` is the command's class name, or TIMER_TICK with `data` NULL.
+        """CREATE TABLE commands (
+            seq INTEGER PRIMARY KEY, hall TEXT NOT NULL, at TEXT NOT NULL, at_utc TEXT NOT NULL,
+            actor TEXT NOT NULL, type TEXT NOT NULL, data TEXT, request_key TEXT, response TEXT,
+            UNIQUE (hall, request_key)
+        )""",
+        "CREATE INDEX commands_hall_at ON commands (hall, at_utc)",
+        # No index on command_seq: SQLite only needs one when a command is deleted, and the
+        # log is append-only. `day` is set on DayOpened events only.
+        """CREATE TABLE events (
+            seq INTEGER PRIMARY KEY, hall TEXT NOT NULL, command_seq INTEGER NOT NULL REFERENCES commands (seq),
+            at TEXT NOT NULL, day TEXT, type TEXT NOT NULL, data TEXT NOT NULL
+        )""",
+        "CREATE INDEX events_hall_type ON events (hall, type, seq)",
+        # `day` is the business day in the ticket id ("20261122-A023"), see _ticket_day.
+        """CREATE TABLE tickets (
+            hall TEXT NOT NULL, id TEXT NOT NULL, day TEXT NOT NULL, number TEXT NOT NULL, service TEXT NOT NULL,
+            channel TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL, "window" TEXT, staff TEXT,
+            issued_at TEXT NOT NULL, called_at TEXT, started_at TEXT, finished_at TEXT, outcome TEXT,
+            call_count INTEGER NOT NULL, data TEXT NOT NULL,
+            PRIMARY KEY (hall, id)
+        )""",
+        "CREATE INDEX tickets_hall_day ON tickets (hall, day)",
+        # `data` keeps the whole window too, so a field added to Window needs no migration.
+        """CREATE TABLE windows (
+            hall TEXT NOT NULL, id TEXT NOT NULL, number INTEGER NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL,
+            staff TEXT, ticket TEXT, pause_reason TEXT NOT NULL, since TEXT, data TEXT NOT NULL,
+            PRIMARY KEY (hall, id)
+        )""",
+    ),
+)
+
+BUSY_TIMEOUT_MS = 5000  # another process (a report, a backup) may hold the write lock briefly
+TIMER_TICK = "timer"  # commands.type of a record without a command (Hall.advance)
+
+_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",  # not NORMAL: see the module docstring
+    "PRAGMA foreign_keys = ON",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+)
+
+_TICKET_COLUMNS = (
+    "hall", "id", "day", "number", "service", "channel", "priority", "state", '"window"', "staff",
+    "issued_at", "called_at", "started_at", "finished_at", "outcome", "call_count", "data",
+)  # fmt: skip
+_WINDOW_COLUMNS = ("hall", "id", "number", "kind", "state", "staff", "ticket", "pause_reason", "since", "data")
+
+
+def _upsert(table: str, columns: Sequence[str], keep: Sequence[str]) -> str:
+    # `keep` columns never change for a key; leaving them out of SET spares their index.
+    marks = ", ".join("?" for _ in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keep)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT (hall, id) DO UPDATE SET {updates}"
+
+
+_INSERT_COMMAND = (
+    "INSERT INTO commands (seq, hall, at, at_utc, actor, type, data, request_key, response) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_EVENT = "INSERT INTO events (hall, command_seq, at, day, type, data) VALUES (?, ?, ?, ?, ?, ?)"
+_UPSERT_TICKET = _upsert("tickets", _TICKET_COLUMNS, keep=("hall", "id", "day"))
+_UPSERT_WINDOW = _upsert("windows", _WINDOW_COLUMNS, keep=("hall", "id"))
+# `+hall` keeps the planner off events_hall_type (it would read every day of the hall and
+# sort); the rowid range from the last DayOpened is the short path.
+_LOAD_EVENTS = (
+    "SELECT seq, data FROM events WHERE +hall = ? AND seq >= coalesce("
+    "(SELECT max(seq) FROM events WHERE hall = ? AND type = 'DayOpened'), 0) ORDER BY seq"
+)
+_ID_DAY = re.compile(r"^(\d{8})-")
+
+Row = tuple[Any, ...]
+T = TypeVar("T")
+
+
+class SqliteStore:
+    """The hall's log and projections in one SQLite file (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def open(self) -> None:
+        """Connect, set the PRAGMAs and apply pending migrations; call once before anything else."""
+        if self._db is not None:
+            raise StorageError(f"{self.path} is already open")
+        # isolation_level=None: the sqlite3 module opens no transactions behind our back;
+        # every transaction here is an explicit BEGIN IMMEDIATE ... COMMIT.
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            for pragma in _PRAGMAS:
+                await db.execute(pragma)
+            await _migrate(db, self.path)
+        except BaseException:
+            await db.close()  # its worker thread would otherwise keep the process alive
+            raise
+        self._db = db
+        self._lock = asyncio.Lock()  # made here, so a store reopened under another loop works
+
+    async def close(self) -> None:
+        """Wait for the operation under way, then close the connection. Closing twice is harmless."""
+        if self._lock is None:
+            return
+        async with self._lock:
+            db, self._db = self._db, None
+            if db is not None:  # another close() may have run while this one waited
+                await db.close()
+
+    async def append(self, hall: str, records: list[Record]) -> None:
+        """Store all records in one transaction, or none of them.
+
+        Raises DuplicateRequest if a request_key is already stored for the hall or occurs
+        twice in the batch, StorageError if the write fails; nothing is stored then.
+        """
+        if not records:
+            return
+        commands, events, tickets, windows = _encode(hall, records)
+        async with self._locked() as db:
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                first = await _scalar(db, "SELECT coalesce(max(seq), 0) + 1 FROM commands")
+                await db.executemany(_INSERT_COMMAND, [(first + i, *row) for i, row in enumerate(commands)])
+                if events:
+                    await db.executemany(_INSERT_EVENT, [(hall, first + i, *row) for i, row in events])
+                if tickets:
+                    await db.executemany(_UPSERT_TICKET, tickets)
+                if windows:
+                    await db.executemany(_UPSERT_WINDOW, windows)
+                await db.execute("COMMIT")
+            except BaseException as exc:
+                # Queued behind whatever already ran; a no-op if COMMIT got through.
+                await db.rollback()
+                if isinstance(exc, sqlite3.IntegrityError) and "request_key" in str(exc):
+                    raise DuplicateRequest(await _duplicate_message(db, hall, records)) from exc
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(f"could not store {len(records)} records of hall {hall!r}: {exc}") from exc
+                raise
+
+    async def load_events(self, hall: str) -> list[Event]:
+        """The events of the hall's current business day, from its last DayOpened on, in order.
+
+        A hall that never opened a day gets all its events.
+        """
+        async with self._locked() as db:
+            rows = await db.execute_fetchall(_LOAD_EVENTS, (hall, hall))
+        return [_decode(event_from_json, row[1], f"event {row[0]}") for row in rows]
+
+    async def load_commands(self, hall: str, since: datetime | None = None) -> list[StoredCommand]:
+        """The command log from `since` (inclusive) on, oldest first; `command` is None for a timer tick."""
+        sql = "SELECT seq, at, actor, data FROM commands WHERE hall = ?"
+        params: tuple[str, ...] = (hall,)
+        if since is not None:
+            sql += " AND at_utc >= ?"
+            params += (_utc(since),)
+        async with self._locked() as db:
+            rows = await db.execute_fetchall(sql + " ORDER BY seq", params)
+        return [
+            StoredCommand(
+                seq=seq,
+                at=datetime.fromisoformat(at),
+                command=None if data is None else _decode(command_from_json, data, f"command {seq}"),
+                actor=actor,
+            )
+            for seq, at, actor, data in rows
+        ]
+
+    async def response_for(self, hall: str, request_key: str) -> str | None:
+        """The answer stored for an idempotency key, if that request was already handled."""
+        sql = "SELECT response FROM commands WHERE hall = ? AND request_key = ?"
+        async with self._locked() as db:
+            rows = list(await db.execute_fetchall(sql, (hall, request_key)))
+        response: str | None = rows[0][0] if rows else None
+        return response
+
+    async def tickets(self, hall: str, day: date | None = None) -> list[Ticket]:
+        """The hall's tickets as last stored, in the order they were first stored; one business day if given."""
+        sql = "SELECT id, data FROM tickets WHERE hall = ?"
+        params: tuple[str, ...] = (hall,)
+        if day is not None:
+            sql += " AND day = ?"
+            params += (day.isoformat(),)
+        async with self._locked() as db:
+            rows = await db.execute_fetchall(sql + " ORDER BY rowid", params)
+        return [_decode(lambda data: from_json(Ticket, data), row[1], f"ticket {row[0]}") for row in rows]
+
+    async def windows(self, hall: str) -> list[Window]:
+        """The hall's windows as last stored, by window number."""
+        async with self._locked() as db:
+            rows = await db.execute_fetchall("SELECT id, data FROM windows WHERE hall = ? ORDER BY number", (hall,))
+        return [_decode(lambda data: from_json(Window, data), row[1], f"window {row[0]}") for row in rows]
+
+    async def event_count(self, hall: str) -> int:
+        """How many events the hall has stored, over all days."""
+        async with self._locked() as db:
+            return await _scalar(db, "SELECT count(*) FROM events WHERE hall = ?", (hall,))
+
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for one operation at a time."""
+        if self._lock is None:
+            raise StorageError(f"{self.path} is not open: call open() first")
+        async with self._lock:
+            if self._db is None:  # closed while this operation waited for the lock
+                raise StorageError(f"{self.path} is closed")
+            yield self._db
+
+
+async def _migrate(db: aiosqlite.Connection, path: str) -> None:
+    """Bring the schema to len(MIGRATIONS) in one transaction, or refuse a newer one."""
+    known = len(MIGRATIONS)
+    if await _scalar(db, "PRAGMA user_version") == known:
+        return
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the write lock: another process may have migrated meanwhile.
+        version = await _scalar(db, "PRAGMA user_version")
+        if version > known:
+            raise SchemaTooNew(
+                f"{path} has schema version {version}, but this qms knows only up to {known}: "
+                "it was written by a newer qms; upgrade qms or use a backup"
+            )
+        for number in range(version + 1, known + 1):
+            for statement in MIGRATIONS[number - 1]:
+                try:
+                    await db.execute(statement)
+                except sqlite3.Error as exc:
+                    raise StorageError(f"{path}: migration {number} failed: {exc}") from exc
+        await db.execute(f"PRAGMA user_version = {known}")
+        await db.execute("COMMIT")
+    except BaseException:
+        await db.rollback()
+        raise
+
+
+async def _scalar(db: aiosqlite.Connection, sql: str, params: Sequence[object] = ()) -> int:
+    rows = list(await db.execute_fetchall(sql, params))
+    return int(rows[0][0])
+
+
+async def _duplicate_message(db: aiosqlite.Connection, hall: str, records: Iterable[Record]) -> str:
+    # Only on the error path, so a second query to name the key costs nothing that matters.
+    keys = [r.request_key for r in records if r.request_key is not None]
+    twice = sorted(k for k, n in Counter(keys).items() if n > 1)
+    if twice:
+        return f"hall {hall!r}: request key {twice[0]!r} occurs twice in one batch; nothing was stored"
+    marks = ", ".join("?" for _ in keys)
+    sql = f"SELECT request_key FROM commands WHERE hall = ? AND request_key IN ({marks}) ORDER BY seq"
+    stored = [row[0] for row in await db.execute_fetchall(sql, (hall, *keys))]
+    key = stored[0] if stored else "?"
+    return f"hall {hall!r}: request key {key!r} is already stored; nothing of this batch was stored"
+
+
+def _encode(hall: str, records: Sequence[Record]) -> tuple[list[Row], list[tuple[int, Row]], list[Row], list[Row]]:
+    """The rows of a batch: commands (without seq), events (with their record's index), and
+    the last state of each ticket and window in the batch."""
+    commands: list[Row] = []
+    events: list[tuple[int, Row]] = []
+    # Encoding dominates the cost of an append, so a ticket or window changed by several
+    # records of the batch is encoded once, in its last state, and a ticket just issued
+    # reuses the JSON already made for its TicketIssued event (keyed by object identity:
+    # the records keep those objects alive until we return).
+    tickets: dict[str, Ticket] = {}
+    windows: dict[str, Window] = {}
+    issued: dict[int, Any] = {}
+    for index, record in enumerate(records):
+        if record.command is None:
+            kind, data = TIMER_TICK, None
+        else:
+            kind, data = type(record.command).__name__, _dumps(command_to_json(record.command))
+        row = (hall, _iso(record.at), _utc(record.at), record.actor, kind, data, record.request_key, record.response)
+        commands.append(row)
+        for event in record.events:
+            encoded = event_to_json(event)
+            if isinstance(event, TicketIssued):
+                issued[id(event.ticket)] = encoded["ticket"]
+            day = event.day.isoformat() if isinstance(event, DayOpened) else None
+            events.append((index, (_iso(event.at), day, type(event).__name__, _dumps(encoded))))
+        tickets.update((t.id, t) for t in record.tickets)
+        windows.update((w.id, w) for w in record.windows)
+    # StrEnum members are str, so sqlite3 stores their values as they are.
+    ticket_rows: list[Row] = [
+        (
+            hall, t.id, _ticket_day(t), t.number, t.service, t.channel, t.priority, t.state, t.window, t.staff,
+            _iso(t.issued_at), _iso_or_none(t.called_at), _iso_or_none(t.started_at), _iso_or_none(t.finished_at),
+            t.outcome, t.call_count, _dumps(issued[id(t)] if id(t) in issued else to_json(t)),
+        )
+        for t in tickets.values()
+    ]  # fmt: skip
+    window_rows: list[Row] = [
+        (
+            hall, w.id, w.number, w.kind, w.state, w.staff, w.ticket, w.pause_reason, _iso_or_none(w.since),
+            _dumps(to_json(w)),
+        )
+        for w in windows.values()
+    ]  # fmt: skip
+    return commands, events, ticket_rows, window_rows
+
+
+def _ticket_day(ticket: Ticket) -> str:
+    """The business day of a ticket: the date its id starts with ("20261122-A023").
+
+    The id is the hall's own word on the day (numbering resets at DayOpened); the issue time's
+    date is only a fallback for ids of another shape, and is right only with a local offset.
+    """
+    match = _ID_DAY.match(ticket.id)
+    if match:
+        try:
+            return date.fromisoformat(match[1]).isoformat()
+        except ValueError:
+            pass
+    return ticket.issued_at.date().isoformat()
+
+
+def _iso(moment: datetime) -> str:
+    if moment.utcoffset() is None:
+        # The codec refuses to read naive date-times back, so refuse to write them.
+        raise InvalidInput(f"date-time {moment.isoformat()} needs a UTC offset")
+    return moment.isoformat()
+
+
+def _iso_or_none(moment: datetime | None) -> str | None:
+    return None if moment is None else _iso(moment)
+
+
+def _utc(moment: datetime) -> str:
+    if moment.utcoffset() is None:
+        raise InvalidInput(f"date-time {moment.isoformat()} needs a UTC offset")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+# ensure_ascii=False: service names and reasons stay readable Chinese in the database. One
+# encoder for all: json.dumps with options builds a new one per call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _decode(read: Callable[[Any], T], text: str, what: str) -> T:
+    # A stored row that no longer fits the core's types is a storage problem: name the row.
+    try:
+        return read(json.loads(text))
+    except (InvalidInput, ValueError) as exc:
+        raise StorageError(f"{what} cannot be read: {exc}") from exc
