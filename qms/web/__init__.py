@@ -1,0 +1,7 @@
+"""The qms web API: a Starlette app over the running hall services (see `app.create_app`)."""
+
+from .app import API_PREFIX, Runtime, create_app
+from .state import StaffAccountLike
+from .tokens import LoginThrottle, TokenSigner
+
+__all__ = ["API_PREFIX", "LoginThrottle", "Runtime", "StaffAccountLike", "TokenSigner", "create_app"]

@@ -1,0 +1,65 @@
+"""What every endpoint needs: the halls, the staff accounts, the token signer, the limits.
+
+One `WebState` is made by `create_app` and kept on `app.state.qms`; endpoints reach it
+through `web_state(conn)`. The hall services are looked up on each request (never cached),
+because a `HallService` may rebuild its `Hall` after a storage failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+from starlette.requests import HTTPConnection
+
+from qms.core.errors import NotFound
+from qms.service import HallService
+
+from .tokens import LoginThrottle, TokenSigner
+
+
+class StaffAccountLike(Protocol):
+    """What the web layer reads of a staff account (`qms.config`'s StaffAccount fits).
+
+    `role` is "staff" or "admin" (a StrEnum compares equal to its value). `windows` lists
+    the windows the account may open, by id or number; empty means any window.
+    """
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def password_hash(self) -> str: ...
+
+    @property
+    def windows(self) -> Collection[object]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WebState:
+    services: Mapping[str, HallService]
+    accounts: Mapping[str, StaffAccountLike]
+    tokens: TokenSigner
+    throttle: LoginThrottle
+    max_body_bytes: int
+    subscriber_queue: int  # events a websocket client may fall behind before it is cut off
+
+
+def web_state(conn: HTTPConnection) -> WebState:
+    return cast(WebState, conn.app.state.qms)
+
+
+def hall_service(conn: HTTPConnection) -> HallService:
+    """The service of the hall named in the path, or 404 `unknown_hall`."""
+    hall_id = conn.path_params["hall"]
+    service = web_state(conn).services.get(hall_id)
+    if service is None:
+        raise NotFound(f"there is no hall {hall_id!r}", code="unknown_hall")
+    return service
