@@ -8,9 +8,10 @@ each command's events still all-or-nothing), and only then answers the callers a
 publishes the events. So nothing is acknowledged that is not on disk, and nothing is shown
 that a crash could take back.
 
-When the database write fails, the in-memory hall is ahead of the disk: the actor rebuilds
-the hall from the store and answers the batch with `StorageUnavailable`, so the state that
-callers see is always the stored one.
+When the database write fails, the in-memory hall is ahead of the disk: the actor answers
+the batch with `StorageUnavailable` and marks the hall stale; before the next batch it
+rebuilds the hall from the store (and keeps answering `StorageUnavailable` while even that
+fails), so the state that callers see is always the stored one and the task never dies.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class HallService:
         self._batch_max = batch_max
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._stale = False  # the in-memory hall may be ahead of the store: rebuild first
+        self.retry_seconds = 0.5
         self.stats = {"commands": 0, "batches": 0, "events": 0}
 
     @property
@@ -83,7 +86,8 @@ class HallService:
 
     def now(self) -> datetime:
         """The hall's clock, never going backwards (the wall clock may, under NTP)."""
-        now = self._clock()
+        # in the hall's own zone, so that stored and shown times read as the hall's clock
+        now = self._clock().astimezone(self.hall.tz)
         if now < self._last_now:
             now = self._last_now
         self._last_now = now
@@ -111,13 +115,18 @@ class HallService:
                 pending.reply.set_exception(HallStopped("the hall is shutting down: try again shortly"))
         self.fanout.close()
 
+    @property
+    def running(self) -> bool:
+        """True while the writer task takes commands."""
+        return self._task is not None and not self._task.done()
+
     async def submit(self, command: Command, *, actor: str = "", request_key: str | None = None) -> list[Event]:
         """Run `command` through the hall; returns its events once they are stored.
 
         Raises the core's QmsError when the hall refuses it (nothing changed). With a
         `request_key` already used, returns the events of that first request instead.
         """
-        if self._task is None:
+        if not self.running:
             raise HallStopped("the hall is not running")
         reply: asyncio.Future[list[Event]] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(command, actor, request_key, reply))
@@ -147,12 +156,13 @@ class HallService:
                     if not pending.reply.done():
                         pending.reply.set_exception(HallStopped("the hall is shutting down: try again shortly"))
                 raise
-            except Exception:  # a bug must not kill the hall: log it, keep serving from the store
+            except Exception:  # a bug or a broken disk must not kill the hall: answer, rebuild later
                 log.exception("hall %s: batch failed", self.id)
+                self._stale = True
                 for pending in batch:
                     if not pending.reply.done():
                         pending.reply.set_exception(StorageUnavailable("the hall could not store this: try again"))
-                await self._rebuild()
+                await asyncio.sleep(self.retry_seconds)  # the store is down: do not spin on it
 
     async def _next_command(self) -> _Pending | None:
         """The next command, or None when the hall's next deadline comes first."""
@@ -166,6 +176,9 @@ class HallService:
             return None
 
     async def _handle_batch(self, batch: list[_Pending]) -> None:
+        if self._stale:
+            await self._rebuild()
+            self._stale = False
         now = self.now()
         records: list[Record] = []
         answers: list[tuple[_Pending, list[Event] | QmsError]] = []
@@ -200,7 +213,7 @@ class HallService:
                 await self.store.append(self.id, records)
             except Exception as exc:
                 log.exception("hall %s: storing %d records failed", self.id, len(records))
-                await self._rebuild()
+                self._stale = True
                 failure = StorageUnavailable(f"the hall could not store this, nothing changed: {exc}")
                 for pending, _ in answers:
                     if not pending.reply.done():

@@ -1,0 +1,1 @@
+"""Benchmarks (`qms bench core`, `qms bench api`): figures printed against the aims of the issues."""

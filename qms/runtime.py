@@ -1,0 +1,60 @@
+"""Putting a server together: a hall file and settings in, a running ASGI app out.
+
+One SQLite database in the data directory holds every hall of the server; each hall gets
+its own single-writer `HallService`. The app's lifespan opens the store and starts the
+halls on uvicorn's own event loop, and stops them in reverse on shutdown.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from qms.config import HallFile, Settings
+from qms.service import HallService
+from qms.storage import SqliteStore
+from qms.web.app import create_app
+
+DATABASE_NAME = "qms.sqlite3"
+
+
+def load_secret(path: Path) -> bytes:
+    """The server's token secret, made on first start and kept so tokens survive restarts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        secret = path.read_bytes()
+    except FileNotFoundError:
+        secret = secrets.token_bytes(32)
+        # create it readable by the server's user only; O_EXCL so two starts cannot race
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(secret)
+    if len(secret) < 16:
+        raise SystemExit(f"{path}: the secret is too short; delete the file to make a new one")
+    return secret
+
+
+def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
+    """The ASGI app of one hall file, storing in `settings.data_dir`."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(settings.data_dir / DATABASE_NAME)
+    service = HallService(hall_file.hall, store)
+
+    @asynccontextmanager
+    async def runtime() -> AsyncIterator[None]:
+        await store.open()
+        try:
+            await service.start()
+            try:
+                yield
+            finally:
+                await service.stop()
+        finally:
+            await store.close()
+
+    return create_app({service.id: service}, hall_file.staff, load_secret(settings.secret_file), runtime=runtime)
