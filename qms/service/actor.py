@@ -139,9 +139,19 @@ class HallService:
     # ---- the writer task ---------------------------------------------------------------
 
     async def _rebuild(self) -> None:
-        self.hall = Hall(self.config)
+        hall = Hall(self.config)
         for event in await self.store.load_events(self.id):
-            self.hall.apply(event)
+            hall.apply(event)
+        self.hall = hall
+
+    async def _recover(self) -> None:
+        """Go back to the stored state at once, so that queries never show what was not
+        stored; if even reading fails, try again before the next batch."""
+        try:
+            await self._rebuild()
+        except Exception:
+            log.exception("hall %s: reloading from the store failed", self.id)
+            self._stale = True
 
     async def _run(self) -> None:
         while True:
@@ -156,13 +166,13 @@ class HallService:
                     if not pending.reply.done():
                         pending.reply.set_exception(HallStopped("the hall is shutting down: try again shortly"))
                 raise
-            except Exception:  # a bug or a broken disk must not kill the hall: answer, rebuild later
+            except Exception:  # a bug or a broken disk must not kill the hall: answer, rebuild
                 log.exception("hall %s: batch failed", self.id)
-                self._stale = True
                 for pending in batch:
                     if not pending.reply.done():
                         pending.reply.set_exception(StorageUnavailable("the hall could not store this: try again"))
-                await asyncio.sleep(self.retry_seconds)  # the store is down: do not spin on it
+                await asyncio.sleep(self.retry_seconds)  # the store may be down: do not spin on it
+                await self._recover()
 
     async def _next_command(self) -> _Pending | None:
         """The next command, or None when the hall's next deadline comes first."""
@@ -213,7 +223,7 @@ class HallService:
                 await self.store.append(self.id, records)
             except Exception as exc:
                 log.exception("hall %s: storing %d records failed", self.id, len(records))
-                self._stale = True
+                await self._recover()
                 failure = StorageUnavailable(f"the hall could not store this, nothing changed: {exc}")
                 for pending, _ in answers:
                     if not pending.reply.done():
