@@ -58,7 +58,7 @@ class StaffAccount:
     name: str
     role: Role
     password_hash: str = field(repr=False)  # kept out of reprs so it never lands in a log
-    windows: tuple[str, ...] = ()  # windows this person usually works at (may sign in at others)
+    windows: tuple[str, ...] = ()  # the only windows this person may open; empty: any window
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from qms.core.codec import event_to_json
 from qms.core.estimate import queues
+from qms.core.events import Event
 from qms.service import HallService
 
 from .payloads import queue_view, window_view
@@ -37,6 +38,20 @@ INTERNAL_ERROR = 1011
 
 def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+PRIVATE_TICKET_FIELDS = ("id_masked", "phone_masked", "note")
+
+
+def public_event(event: Event) -> dict[str, Any]:
+    """An event as the public stream shows it: without a citizen's (even masked) identifiers
+    or the staff's note, which the waiting-area screens have no business with."""
+    data = event_to_json(event)
+    ticket = data.get("ticket")
+    if isinstance(ticket, dict):
+        for name in PRIVATE_TICKET_FIELDS:
+            ticket.pop(name, None)
+    return data
 
 
 def snapshot(service: HallService) -> dict[str, Any]:
@@ -74,7 +89,7 @@ async def hall_events(ws: WebSocket) -> None:
     try:
         await ws.send_text(_dumps(first))
         async for event in subscription:
-            await ws.send_text(_dumps(event_to_json(event)))
+            await ws.send_text(_dumps(public_event(event)))
         if not gone:
             await ws.close(code=OVERFLOWED if subscription.overflowed else HALL_STOPPED)
     except WebSocketDisconnect:

@@ -131,3 +131,14 @@ def test_stopping_the_hall_closes_with_1012(client: TestClient, hall: Hall) -> N
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
         assert closed.value.code == 1012
+
+
+def test_public_stream_leaves_out_citizens_identifiers(client: TestClient) -> None:
+    with client.websocket_connect(EVENTS) as ws:
+        assert ws.receive_json()["type"] == "snapshot"
+        body = {"service": "social", "phone": "13812345678", "id_number": "11010519491231002X"}
+        response = client.post(f"/api/v1/halls/{HALL}/tickets", json=body)
+        assert response.status_code == 201 and response.json()["ticket"]["phone_masked"] == "138****5678"
+        issued = ws.receive_json()
+        assert issued["type"] == "TicketIssued"
+        assert not {"id_masked", "phone_masked", "note"} & set(issued["ticket"])
