@@ -26,7 +26,7 @@ debian:
 	fi
 
 run: install debian
-	$(BIN)/qms demo
+	$(BIN)/qms demo --around-the-clock
 
 lint: install
 	$(BIN)/ruff check .
