@@ -35,7 +35,9 @@ def free_port() -> int:
 
 
 def start_server(config: Path, data: Path, port: int) -> subprocess.Popen[bytes]:
-    """A `qms serve` child process; waits until it answers /health."""
+    """A `qms serve` child process; waits until it answers /health. Its stderr is a pipe:
+    the caller reads it (`communicate()`) when the process ends. The server logs warnings
+    only, so the pipe does not fill up while it runs."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "qms", "serve", "--config", str(config), "--data", str(data), "--port", str(port)],
         stdout=subprocess.DEVNULL,
@@ -45,7 +47,8 @@ def start_server(config: Path, data: Path, port: int) -> subprocess.Popen[bytes]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            _, err = proc.communicate()  # reaps it and closes the pipe
+            raise RuntimeError(f"server exited with {proc.returncode}: {err.decode(errors='replace')}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
                 s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
@@ -54,6 +57,7 @@ def start_server(config: Path, data: Path, port: int) -> subprocess.Popen[bytes]
         except OSError:
             time.sleep(0.1)
     proc.kill()
+    proc.communicate()
     raise RuntimeError("server did not start in 30 s")
 
 

@@ -77,6 +77,9 @@ class HallService:
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._stale = False  # the in-memory hall may be ahead of the store: rebuild first
+        # clear while a batch is between handling and storing: the hall shows unstored state then
+        self._settled = asyncio.Event()
+        self._settled.set()
         self.retry_seconds = 0.5
         self.stats = {"commands": 0, "batches": 0, "events": 0}
 
@@ -132,6 +135,13 @@ class HallService:
         self._queue.put_nowait(_Pending(command, actor, request_key, reply))
         return await reply
 
+    async def committed(self) -> Hall:
+        """The hall as stored: waits while a batch is between handling and storing, so that a
+        reader never shows what a crash could take back. Read it before the next `await`."""
+        while not self._settled.is_set():
+            await self._settled.wait()
+        return self.hall
+
     def subscribe(self, maxsize: int = 1000) -> Subscription:
         """A live stream of this hall's stored events."""
         return self.fanout.subscribe(maxsize)
@@ -159,6 +169,7 @@ class HallService:
             batch = [] if first is None else [first]
             while len(batch) < self._batch_max and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            self._settled.clear()
             try:
                 await self._handle_batch(batch)
             except asyncio.CancelledError:
@@ -173,6 +184,9 @@ class HallService:
                         pending.reply.set_exception(StorageUnavailable("the hall could not store this: try again"))
                 await asyncio.sleep(self.retry_seconds)  # the store may be down: do not spin on it
                 await self._recover()
+            finally:
+                self._settled.set()
+            await asyncio.sleep(0)  # let readers woken by the set() read before the next batch
 
     async def _next_command(self) -> _Pending | None:
         """The next command, or None when the hall's next deadline comes first."""

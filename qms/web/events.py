@@ -73,8 +73,9 @@ async def hall_events(ws: WebSocket) -> None:
         await ws.close(code=UNKNOWN_HALL, reason="unknown hall")
         return
     await ws.accept()
+    await service.committed()  # the snapshot must not show a batch whose events come later
     subscription = service.subscribe(state.subscriber_queue)
-    first = snapshot(service)  # no await since subscribe: see the module docstring
+    first = snapshot(service)  # no await since committed() and subscribe: see the module docstring
     gone = False
 
     async def watch_client() -> None:

@@ -31,20 +31,24 @@ async def health(request: Request) -> Response:
     """`GET /health`: `{"status": "ok"}` and per-hall counters, for monitoring and load balancers."""
     halls = {}
     for hall_id, service in web_state(request).services.items():
-        hall = service.hall
+        hall = await service.committed()
         tickets = hall.tickets()
         halls[hall_id] = {
             "day": None if hall.day is None else hall.day.isoformat(),
             "tickets": len(tickets),
             "waiting": sum(1 for t in tickets if t.state is TicketState.WAITING),
             "windows_open": sum(1 for w in hall.windows() if w.state is not WindowState.CLOSED),
+            "running": service.running,
             "subscribers": len(service.fanout),
             **service.stats,
         }
-    return JSON({"status": "ok", "halls": halls})
+    # a hall whose writer stopped takes no commands: tell the load balancer
+    ok = all(service.running for service in web_state(request).services.values())
+    return JSON({"status": "ok" if ok else "degraded", "halls": halls}, status_code=200 if ok else 503)
 
 
 async def queues(request: Request) -> Response:
     """`GET /halls/{hall}/queues`: per service, people waiting and the wait of a ticket taken now."""
     service = hall_service(request)
-    return JSON({"queues": [queue_view(q) for q in queue_status(service.hall, service.now())]})
+    hall = await service.committed()
+    return JSON({"queues": [queue_view(q) for q in queue_status(hall, service.now())]})

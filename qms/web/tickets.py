@@ -60,7 +60,7 @@ async def issue(request: Request) -> Response:
     issued = next((ev for ev in events if isinstance(ev, TicketIssued)), None)
     if issued is None:  # cannot happen with namespaced keys, unless the store was edited by hand
         raise Conflict("this Idempotency-Key was used for another request", code="idempotency_key_reused")
-    hall = service.hall
+    hall = await service.committed()
     try:
         ticket = hall.ticket(issued.ticket.id)  # as it stands now, for a replayed request
     except NotFound:  # replayed after the day rolled over
@@ -75,8 +75,9 @@ async def show(request: Request) -> Response:
     (day and number), so anyone could ask for any of them.
     """
     service = hall_service(request)
-    ticket = service.hall.ticket(request.path_params["id"])
-    return JSON({"ticket": ticket_view(service.hall, ticket, service.now())})
+    hall = await service.committed()
+    ticket = hall.ticket(request.path_params["id"])
+    return JSON({"ticket": ticket_view(hall, ticket, service.now())})
 
 
 async def index(request: Request) -> Response:
@@ -91,9 +92,9 @@ async def index(request: Request) -> Response:
             allowed = ", ".join(s.value for s in TicketState)
             raise InvalidInput(f"state {value!r} is not one of {allowed}") from None
     services = set(request.query_params.getlist("service"))
+    hall, now = await service.committed(), service.now()
     for service_id in services:
-        service.hall.service(service_id)  # 404 unknown_service rather than an empty list
-    hall, now = service.hall, service.now()
+        hall.service(service_id)  # 404 unknown_service rather than an empty list
     tickets = [
         ticket_view(hall, t, now, private=True)
         for t in hall.tickets()
@@ -111,7 +112,7 @@ async def reactivate(request: Request) -> Response:
     service.hall.ticket(ticket_id)  # 404 before the command is queued
     key = idempotency_key(request, f"reactivate/{ticket_id}")
     events = await service.submit(Reactivate(ticket_id, principal.username), actor=principal.username, request_key=key)
-    hall = service.hall
+    hall = await service.committed()
     ticket = hall.ticket(ticket_id)
     return JSON(
         {

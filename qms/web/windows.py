@@ -69,7 +69,7 @@ ACTIONS: dict[str, Action] = {
 async def index(request: Request) -> Response:
     """`GET /halls/{hall}/windows` (public): every window, for screens and the staff page."""
     service = hall_service(request)
-    hall = service.hall
+    hall = await service.committed()
     return JSON({"windows": [window_view(hall, w) for w in hall.windows()]})
 
 
@@ -91,7 +91,7 @@ async def act(request: Request) -> Response:
     command = action.build(window_id, fields, principal.username)
     key = idempotency_key(request, f"window/{window_id}/{name}")
     events = await service.submit(command, actor=principal.username, request_key=key)
-    hall = service.hall
+    hall = await service.committed()
     body: dict[str, Any] = {
         "window": window_view(hall, hall.window(window_id)),
         "ticket": _touched(hall, events, window_id, service.now()),

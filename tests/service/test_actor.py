@@ -210,3 +210,28 @@ async def _drain(sub: object, count: int) -> AsyncIterator[e.Event]:
             yield await asyncio.wait_for(anext(it), 0.2)
         except TimeoutError:
             return
+
+
+def test_readers_wait_while_a_batch_is_not_yet_stored(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+
+    async def go() -> None:
+        async with running(path) as hall:
+            blocker = sqlite3.connect(path, isolation_level=None)
+            try:
+                blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database
+                issuing = asyncio.create_task(hall.submit(c.IssueTicket("social")))
+                await asyncio.sleep(0.2)
+                assert len(hall.hall.tickets()) == 1  # handled in memory, not yet stored
+                reader = asyncio.create_task(hall.committed())
+                await asyncio.sleep(0.2)
+                assert not reader.done()  # so nobody is shown the unstored ticket
+                blocker.execute("COMMIT")
+            finally:
+                blocker.close()
+            ticket_id = issued(await issuing)
+            shown = await asyncio.wait_for(reader, 2)
+            assert shown.ticket(ticket_id).number == "A001"
+            assert ticket_id in [t.id for t in await hall.store.tickets(hall.id)]  # type: ignore[attr-defined]
+
+    run(go)
