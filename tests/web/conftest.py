@@ -6,7 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -30,25 +30,13 @@ from qms.passwords import hash_demo_password
 from qms.service import HallService
 from qms.storage import SqliteStore
 from qms.web import TokenSigner, create_app
+from tests.fakes import FakeClock
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)  # a Monday morning
 SECRET = b"test-secret-for-qms-web-0123456789"
 HALL = "yuexiu"
 PASSWORD = "correct horse"
-
-
-class FakeClock:
-    """The hall's clock, moved by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def hall_config() -> HallConfig:
@@ -130,7 +118,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(START)
 
 
 @asynccontextmanager

@@ -35,7 +35,7 @@ class Hall:
 
     def __init__(self, path: Path) -> None:
         self.store = SqliteStore(path / "ws.db")
-        self.service = HallService(hall_config(), self.store, clock=FakeClock())
+        self.service = HallService(hall_config(), self.store, clock=FakeClock(START))
 
     @asynccontextmanager
     async def runtime(self) -> AsyncIterator[None]:

@@ -18,14 +18,14 @@ from qms.service import HallService
 from qms.storage import SqliteStore
 from qms.web import create_app
 
-from .conftest import ACCOUNTS, HALL, PASSWORD, SECRET, FakeClock, hall_config
+from .conftest import ACCOUNTS, HALL, PASSWORD, SECRET, START, FakeClock, hall_config
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
 async def test_uvicorn_serves_the_api(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "server.db")
-    service = HallService(hall_config(), store, clock=FakeClock())
+    service = HallService(hall_config(), store, clock=FakeClock(START))
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
