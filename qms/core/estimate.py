@@ -12,6 +12,7 @@ so a citizen who comes before opening still sees an estimate.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,8 +43,23 @@ class QueueStatus:
     handling_minutes: float
 
 
-def _capacity(hall: Hall, service: str, waiting: set[str]) -> tuple[float, int]:
-    """Windows' worth of service capacity for `service`, and how many open windows serve it."""
+def _capacity(hall: Hall, service: str, waiting: Collection[str]) -> tuple[float, int]:
+    """Windows' worth of service capacity for `service`, and how many open windows serve it.
+
+    It changes only when a window opens, pauses, resumes or closes, or a service's line
+    empties or starts, so it is remembered until then: every ticket answer asks for it.
+    """
+    key = (hall.staffing, hall.line.generation)
+    if key != hall.capacity_memo_key:
+        hall.capacity_memo.clear()
+        hall.capacity_memo_key = key
+    known = hall.capacity_memo.get(service)
+    if known is None:
+        known = hall.capacity_memo[service] = _compute_capacity(hall, service, waiting)
+    return known
+
+
+def _compute_capacity(hall: Hall, service: str, waiting: Collection[str]) -> tuple[float, int]:
     capacity, open_count = 0.0, 0
     windows = [w for w in hall.windows() if w.state in _WORKING and service in hall.weights[w.id]]
     assumed = not windows

@@ -43,6 +43,7 @@ from .model import (
 from .policy import Streak, WaitingLine
 
 _MOVING_AVERAGE = 0.2  # weight of the newest handling time in the per-service average
+_STAFFED = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
 
 
 class Hall:
@@ -66,6 +67,9 @@ class Hall:
         self.line = WaitingLine(config.policy)
         self._unreported: list[e.Event] = []
         self._due: dict[str, datetime] = {}  # window -> when its called ticket is recalled or a no-show
+        self.staffing = 0  # changes whenever a window opens, pauses, resumes or closes (for estimates)
+        self.capacity_memo: dict[str, tuple[float, int]] = {}  # see estimate.py
+        self.capacity_memo_key = (-1, -1)
         self._day_ends: datetime | None = None
         self._reset_day()
 
@@ -373,6 +377,7 @@ class Hall:
         self.handling_seconds.clear()
         self.line.clear()
         self._windows = {w.id: Window(w.id, w.number, w.kind, WindowState.CLOSED) for w in self.config.windows}
+        self.staffing += 1
         self._streaks = {w.id: Streak() for w in self.config.windows}
         self._due.clear()
 
@@ -407,7 +412,10 @@ class Hall:
         )
 
     def _set_window(self, window_id: str, **changes: object) -> None:
-        window = evolve(self._windows[window_id], **changes)
+        old = self._windows[window_id]
+        window = evolve(old, **changes)
+        if (old.state in _STAFFED) != (window.state in _STAFFED):
+            self.staffing += 1
         self._windows[window_id] = window
         # keep the timer's deadlines in step, so advance() need not scan every window
         due = None

@@ -32,6 +32,7 @@ so a decision costs a handful of steps however many tickets and services wait.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,17 @@ class Streak:
 class WaitingLine:
     """The waiting tickets of a hall, grouped for fast decisions."""
 
-    __slots__ = ("_groups", "_heads", "_rates", "_ratio", "_starve_seconds", "_targeted", "_where")
+    __slots__ = (
+        "_groups",
+        "_heads",
+        "_per_service",
+        "_rates",
+        "_ratio",
+        "_starve_seconds",
+        "_targeted",
+        "_where",
+        "generation",
+    )
 
     def __init__(self, policy: PolicyConfig) -> None:
         self._rates = {klass: policy.rate(klass) for klass in PriorityClass}
@@ -90,6 +101,8 @@ class WaitingLine:
         self._heads: dict[PriorityClass, list[_Head]] = {klass: [] for klass in PriorityClass}
         self._targeted: dict[str, list[Entry]] = {}
         self._where: dict[str, tuple[Entry, str, PriorityClass, str | None]] = {}
+        self._per_service: dict[str, int] = {}
+        self.generation = 0
 
     def __len__(self) -> int:
         return len(self._where)
@@ -105,6 +118,10 @@ class WaitingLine:
             self.remove(ticket_id)
         entry = (place, seq, ticket_id)
         self._where[ticket_id] = (entry, service, klass, window)
+        waiting = self._per_service.get(service, 0)
+        self._per_service[service] = waiting + 1
+        if not waiting:
+            self.generation += 1
         if window is not None:
             insort(self._targeted.setdefault(window, []), entry)
             return
@@ -123,6 +140,11 @@ class WaitingLine:
         if found is None:
             return
         entry, service, klass, window = found
+        waiting = self._per_service.pop(service) - 1
+        if waiting:
+            self._per_service[service] = waiting
+        else:
+            self.generation += 1
         if window is not None:
             targeted = self._targeted[window]
             _discard(targeted, entry)
@@ -141,6 +163,8 @@ class WaitingLine:
             del self._groups[(service, klass)]
 
     def clear(self) -> None:
+        self.generation += 1
+        self._per_service.clear()
         self._groups.clear()
         self._targeted.clear()
         self._where.clear()
@@ -163,16 +187,11 @@ class WaitingLine:
 
     def count(self, service: str) -> int:
         """How many wait for `service` (tickets sent to one window included)."""
-        total = sum(len(self._groups.get((service, klass), ())) for klass in _CLASSES)
-        if self._targeted:
-            total += sum(1 for line in self._targeted.values() for entry in line if self._where[entry[2]][1] == service)
-        return total
+        return self._per_service.get(service, 0)
 
-    def services(self) -> set[str]:
-        """The services somebody waits for."""
-        return {service for service, _ in self._groups} | {
-            self._where[entry[2]][1] for line in self._targeted.values() for entry in line
-        }
+    def services(self) -> Collection[str]:
+        """The services somebody waits for; `generation` changes whenever this set does."""
+        return self._per_service.keys()
 
     def waiting(self) -> list[Candidate]:
         """Everyone waiting, in no particular order."""

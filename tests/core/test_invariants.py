@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qms.core import commands as c
+from qms.core import estimate
 from qms.core import events as e
 from qms.core.errors import QmsError
 from qms.core.hall import Hall
@@ -125,6 +126,10 @@ def check_invariants(hall: Hall) -> None:
             assert t.id in at_windows
         # waiting tickets, and only they, are in line
         assert (t.id in hall.line) == (t.state is TicketState.WAITING)
+    # remembered capacities are never stale: the same estimates as computed afresh
+    remembered = estimate.queues(hall, at(12))
+    hall.capacity_memo_key = (-1, -1)
+    assert estimate.queues(hall, at(12)) == remembered
     # numbers are unique per prefix (so per service) per day
     numbers = Counter(t.number for t in tickets.values())
     assert all(n == 1 for n in numbers.values())
