@@ -50,13 +50,16 @@ def run(cycles: int = 20_000, seed: int = 1) -> dict[str, float]:
     hall, now = _prepared(rng)
     windows = [w.id for w in hall.config.windows]
 
-    # (a) the policy's choice alone, on a line of 1,000
-    t0 = time.perf_counter()
+    # (a) the policy's choice alone, on a line of 1,000; best of 3, as timeit does, since a
+    # shared machine only ever makes a run slower
     ts = now.timestamp()
-    for i in range(cycles):
-        w = windows[i % len(windows)]
-        hall.line.choose(w, hall.weights[w], ts + i, hall._streaks[w])
-    choose_rate = cycles / (time.perf_counter() - t0)
+    choose_rate = 0.0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for i in range(cycles):
+            w = windows[i % len(windows)]
+            hall.line.choose(w, hall.weights[w], ts + i % 600, hall._streaks[w])
+        choose_rate = max(choose_rate, cycles / (time.perf_counter() - t0))
 
     # (b) + (c) whole commands: each window finishes, calls next; one new ticket keeps 1,000 waiting
     handle_time = 0.0

@@ -217,22 +217,35 @@ class WaitingLine:
         starving: _Pick | None = None
         best: _Pick | None = None
         normal: _Pick | None = None
+        groups = self._groups
         for klass, heads in self._heads.items():
             rate = rates[klass]
             first: _Pick | None = None
             top: _Pick | None = None
-            for entry, service in heads:
-                weight = weights.get(service)
-                if weight is None:
-                    continue
-                age = now - entry[0] + BASE_SECONDS
-                if top is not None and age > 0 and rate * top_weight * age <= top[0]:
-                    break  # every later head is younger: none can score higher
-                score = rate * weight * age
-                if first is None:
-                    first = (score, entry, service, klass)
-                if top is None or score > top[0]:
-                    top = (score, entry, service, klass)
+            if len(weights) < len(heads):
+                # a specialized window: looking up its few services beats walking every head
+                for service, weight in weights.items():
+                    line = groups.get((service, klass))
+                    if line:
+                        entry = line[0]
+                        score = rate * weight * (now - entry[0] + BASE_SECONDS)
+                        if first is None or entry < first[1]:
+                            first = (score, entry, service, klass)
+                        if top is None or score > top[0] or (score == top[0] and entry < top[1]):
+                            top = (score, entry, service, klass)
+            else:
+                for entry, service in heads:
+                    weight = weights.get(service)
+                    if weight is None:
+                        continue
+                    age = now - entry[0] + BASE_SECONDS
+                    if top is not None and age > 0 and rate * top_weight * age <= top[0]:
+                        break  # every later head is younger: none can score higher
+                    score = rate * weight * age
+                    if first is None:
+                        first = (score, entry, service, klass)
+                    if top is None or score > top[0]:
+                        top = (score, entry, service, klass)
             if first is None or top is None:
                 continue
             if klass is _GREEN and green is None:
