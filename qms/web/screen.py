@@ -35,6 +35,7 @@ templates = Jinja2Templates(directory=TEMPLATES)
 
 RECENT_SHOWN = 7  # the call shown large, and the six before it
 QUEUE_FILTERS = ("all", "waiting")  # every service of the zone, or those with people waiting
+PAGE_SECONDS, MIN_PAGE_SECONDS, MAX_PAGE_SECONDS = 8, 2, 120  # how long a page of queues stays
 
 
 def call_view(call: Call) -> dict[str, Any]:
@@ -89,37 +90,64 @@ def zone_label(config: HallConfig, zone: str) -> dict[str, str]:
     return {"zh": f"{zone} 区 · {numbers}号窗口", "en": f"Zone {zone} · windows {numbers}"}
 
 
-def _not_found(request: Request, title: str, title_en: str, detail: str, detail_en: str) -> Response:
-    context = {"title": title, "title_en": title_en, "detail": detail, "detail_en": detail_en}
-    return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+def whole_hall(config: HallConfig) -> dict[str, str]:
+    """The header of a screen that shows every zone."""
+    numbers = _ranges([w.number for w in config.windows])
+    return {"zh": f"全部窗口 · {numbers}号", "en": f"All windows · {numbers}"}
+
+
+def _error_page(request: Request, status: int, title: tuple[str, str], detail: tuple[str, str]) -> Response:
+    """A page that says in both languages what is wrong with the screen's address."""
+    context = {"status": status, "title": title[0], "title_en": title[1], "detail": detail[0], "detail_en": detail[1]}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def _bad_option(request: Request, name: str, value: str, expected: str, expected_en: str) -> Response:
+    return _error_page(
+        request,
+        400,
+        ("屏幕网址有误", "Wrong screen address"),
+        (f"参数 {name}={value} 无效：应为{expected}。", f"{name}={value!r} is not valid: expected {expected_en}."),
+    )
 
 
 async def screen_page(request: Request) -> Response:
-    """`GET /halls/{hall}/screen?zone=&queues=`: the screen of one zone (of every zone without `zone`)."""
+    """`GET /halls/{hall}/screen?zone=&queues=&rotate=`: the screen of one zone (of the whole hall
+    without `zone`); `queues=waiting` lists only services with people waiting, `rotate` is how
+    many seconds a page of queues stays when they need more than one."""
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
-        return _not_found(
+        return _error_page(
             request,
-            "没有这个大厅",
-            "No such hall",
-            f"本服务器没有编号为「{hall_id}」的大厅，请检查屏幕的网址。",
-            f"This server runs no hall {hall_id!r}. Please check the screen's address.",
+            404,
+            ("没有这个大厅", "No such hall"),
+            (
+                f"本服务器没有编号为「{hall_id}」的大厅，请检查屏幕的网址。",
+                f"This server runs no hall {hall_id!r}. Please check the screen's address.",
+            ),
         )
     config = service.config
     zones = list(dict.fromkeys(w.zone for w in config.windows))
-    zone = request.query_params.get("zone") or None
+    params = request.query_params
+    zone = params.get("zone") or None
     if zone is not None and zone not in zones:
-        return _not_found(
+        return _error_page(
             request,
-            "没有这个区域",
-            "No such zone",
-            f"{config.name}没有「{zone}」区域。可用的区域：{'、'.join(zones)}。",
-            f"{config.name_en or config.id} has no zone {zone!r}. Zones: {', '.join(zones)}.",
+            404,
+            ("没有这个区域", "No such zone"),
+            (
+                f"{config.name}没有「{zone}」区域。可用的区域：{'、'.join(zones)}。",
+                f"{config.name_en or config.id} has no zone {zone!r}. Zones: {', '.join(zones)}.",
+            ),
         )
-    queues = request.query_params.get("queues") or "all"
+    queues = params.get("queues") or "all"
     if queues not in QUEUE_FILTERS:
-        queues = "all"
+        return _bad_option(request, "queues", queues, "all 或 waiting", "all or waiting")
+    rotate = params.get("rotate") or str(PAGE_SECONDS)
+    if not rotate.isdigit() or not MIN_PAGE_SECONDS <= int(rotate) <= MAX_PAGE_SECONDS:
+        expected = f"{MIN_PAGE_SECONDS}–{MAX_PAGE_SECONDS}"
+        return _bad_option(request, "rotate", rotate, f"{expected} 秒", f"{expected} seconds")
     settings = {
         "hall": config.id,
         "zone": zone,
@@ -128,12 +156,13 @@ async def screen_page(request: Request) -> Response:
         "queues": f"/api/v1/halls/{config.id}/queues",
         "recent": RECENT_SHOWN,
         "queue_filter": queues,
+        "page_seconds": int(rotate),
     }
     context = {
         "hall_name": config.name,
         "hall_name_en": config.name_en,
         "zone": zone,
-        "zone_label": None if zone is None else zone_label(config, zone),
+        "zone_label": whole_hall(config) if zone is None else zone_label(config, zone),
         "settings": settings,
     }
     return templates.TemplateResponse(request, "screen.html", context)

@@ -48,10 +48,21 @@ async def test_the_screen_page_names_the_hall_and_zone_and_where_to_listen(api: 
         "queues": f"/api/v1/halls/{HALL}/queues",
         "recent": 7,
         "queue_filter": "all",
+        "page_seconds": 8,
     }
-    whole = await api.client.get(f"/halls/{HALL}/screen?queues=waiting")
-    assert whole.status_code == 200
-    assert settings_of(whole.text)["zone"] is None and settings_of(whole.text)["queue_filter"] == "waiting"
+    whole = await api.client.get(f"/halls/{HALL}/screen?queues=waiting&rotate=15")
+    assert whole.status_code == 200 and "全部窗口" in whole.text
+    settings = settings_of(whole.text)
+    assert settings["zone"] is None and settings["queue_filter"] == "waiting" and settings["page_seconds"] == 15
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("query", ["queues=some", "rotate=0", "rotate=121", "rotate=fast", "rotate=-5"])
+async def test_a_wrong_option_is_a_clear_400_page(api: Api, query: str) -> None:
+    response = await api.client.get(f"/halls/{HALL}/screen?{query}")
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    name, _, value = query.partition("=")
+    assert "屏幕网址有误" in response.text and f"{name}={value}" in response.text
 
 
 @pytest.mark.anyio

@@ -124,6 +124,7 @@
           attempt = 0; // back off afresh only once the server answered with its state
           screen.connection("online");
           onSnapshot(data);
+          if (performance.getEntriesByName("qms-snapshot").length === 0) performance.mark("qms-snapshot"); // time to state
         } else {
           onEvent(data);
         }

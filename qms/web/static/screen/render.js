@@ -28,7 +28,6 @@
   "use strict";
 
   var FLASH_MS = 10000; // how long a new call keeps its highlight
-  var PAGE_MS = 8000; // how long one page of queues is shown
 
   function el(tag, cls, children) {
     var node = document.createElement(tag);
@@ -309,7 +308,7 @@
         pageIndex = (pageIndex + 1) % pages.length;
         renderQueuePage();
       }
-    }, PAGE_MS);
+    }, (settings.page_seconds || 8) * 1000);
 
     window.addEventListener("resize", function () { if (queueView) renderQueues(queueView); });
 
