@@ -42,6 +42,23 @@ CHROMIUM_FLAGS = [
 PHONE, ID_NUMBER = "13912345678", "11010519491231002X"
 
 
+# Another transport in place of live.js, as the TV box has (MQTT): it keeps the renderer for
+# MQTT_VIEW, which shows a view in the shape of the `screen/<zone>` payload.
+JS = "application/javascript"
+OTHER_TRANSPORT = "window.QmsLive = {connect: function (settings, screen) { window.renderer = screen; }};"
+MQTT_VIEW = """() => {
+    window.renderer.show({
+        seq: 1,
+        recent: [{ticket: "t-f009", number: "F009", service: "tax-filing", window: "w30", window_number: 30,
+                   window_name: "30号综合窗口", zone: "floor2", called_at: "2026-11-23T10:00:00+08:00",
+                   call_count: 1, holder: "欧阳娜娜"}],
+        waiting: [{service: "tax-filing", name: "纳税申报", name_en: "Tax filing", department: "税务局",
+                   prefix: "F", waiting: 4, windows_open: 1}],
+        eta: {"tax-filing": 135},
+    });
+}"""
+
+
 def demo_hall(tmp: Path) -> Path:
     """The demo hall file, with recalls allowed at once and no automatic recall during a test."""
     text = (ROOT / "examples" / "qingyuan.toml").read_text(encoding="utf-8")
@@ -137,10 +154,11 @@ def test_calls_flash_counts_follow_and_the_screen_reconnects_after_a_restart(tmp
     errors: list[str] = []
     try:
         hall.login()
-        page = open_screen(browser, hall.base, "?zone=floor1", errors)
+        page = open_screen(browser, hall.base, "?zone=floor1&rotate=120", errors)  # page 1 of the queues stays
         loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
         state_at = page.evaluate("performance.getEntriesByName('qms-snapshot')[0].startTime")
-        assert loaded < 1000 and state_at < 1000, (loaded, state_at)  # ms since the navigation began
+        # ms since the navigation began; the figures live in `qms bench screen`, this only catches a page gone slow
+        assert loaded < 3000 and state_at < 3000, (loaded, state_at)
         expect(page.locator("#hero")).to_contain_text("暂无叫号")
         pension = page.locator('.queue[data-service="pension"]')
         expect(pension).to_have_attribute("data-waiting", "0")
@@ -187,7 +205,7 @@ def test_calls_flash_counts_follow_and_the_screen_reconnects_after_a_restart(tmp
         expect(pension).to_have_attribute("data-waiting", "1")
 
         # a page opened only now shows the same calls at once, from the snapshot
-        fresh = open_screen(browser, hall.base, "?zone=floor1", errors)
+        fresh = open_screen(browser, hall.base, "?zone=floor1&rotate=120", errors)
         expect(fresh.locator("#hero")).to_have_attribute("data-ticket", second)
         expect(fresh.locator("#hero")).not_to_have_class("hero flash")  # old calls do not flash
         fresh.close()
@@ -228,6 +246,27 @@ def test_queues_page_through_departments_and_an_unknown_hall_is_a_404_page(tmp_p
         second_page = body.locator(".queue").evaluate_all("rows => rows.map(r => r.dataset.service)")
         assert second_page and not set(first_page) & set(second_page)
         shot(page, "screen-all-zones")
+
+        # the renderer alone, fed a view as the TV box's MQTT topic would carry it: it masks
+        # whatever name or phone comes, and shows the queues and waits of the view
+        masks = page.evaluate(
+            "[QmsScreen.maskName('欧阳娜娜'), QmsScreen.maskName('张三'), QmsScreen.maskName('张*三'),"
+            " QmsScreen.maskPhone('13812345678'), QmsScreen.maskPhone('138****5678')]"
+        )
+        assert masks == ["欧**娜", "张*", "张*三", "138****5678", "138****5678"]
+        page.close()
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.route("**/static/screen/live.js", lambda route: route.fulfill(body=OTHER_TRANSPORT, content_type=JS))
+        page.goto(f"http://127.0.0.1:{port}/halls/{HALL}/screen?zone=floor2")
+        page.evaluate(MQTT_VIEW)
+        hero = page.locator("#hero")
+        expect(hero).to_have_attribute("data-ticket", "F009")
+        expect(hero).to_contain_text("欧**娜")
+        assert "欧阳娜娜" not in page.content()
+        tax = page.locator('.queue[data-service="tax-filing"]')
+        expect(tax).to_have_attribute("data-waiting", "4")
+        expect(tax.locator(".eta")).to_contain_text("约2小时15分")
 
         missing = page.goto(f"http://127.0.0.1:{port}/halls/nowhere/screen")
         assert missing is not None and missing.status == 404
