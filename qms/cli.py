@@ -113,6 +113,9 @@ def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
         f"  events:    ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/events",
         f"  login:     POST {base}/auth/login",
     ]
+    site = f"http://{settings.host}:{settings.port}"
+    for zone in dict.fromkeys(w.zone for w in hall.windows):
+        lines.append(f"  screen:    {site}/halls/{hall.id}/screen?zone={zone}")
     if demo and hall_file.staff:
         names = ", ".join(a.username for a in hall_file.staff[:6])
         lines.append(f"  demo staff: {names} (passwords in {DEMO_CONFIG.relative_to(REPO)})")

@@ -62,7 +62,8 @@
   }
 
   function callKey(call) {
-    return call.ticket + "@" + call.called_at;
+    // by the instant, not the text: a restarted server may write the same time another way
+    return call.ticket + "@" + Date.parse(call.called_at);
   }
 
   function windowLabel(call) {
