@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("hash-password", help="print the argon2 hash of a password for a hall file's [[staff]]")
 
     bench = sub.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("what", choices=["core", "api", "all"])
+    bench.add_argument("what", choices=["core", "api", "screen", "all"])
     bench.add_argument("--requests", type=int, default=5000, help="api: tickets to issue")
     bench.add_argument("--concurrency", type=int, default=64, help="api: connections at once")
 
@@ -113,6 +113,9 @@ def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
         f"  events:    ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/events",
         f"  login:     POST {base}/auth/login",
     ]
+    site = f"http://{settings.host}:{settings.port}"
+    for zone in dict.fromkeys(w.zone for w in hall.windows):
+        lines.append(f"  screen:    {site}/halls/{hall.id}/screen?zone={zone}")
     if demo and hall_file.staff:
         names = ", ".join(a.username for a in hall_file.staff[:6])
         lines.append(f"  demo staff: {names} (passwords in {DEMO_CONFIG.relative_to(REPO)})")
@@ -158,6 +161,10 @@ def _bench(args: argparse.Namespace) -> int:
         from qms.bench import api
 
         api.main(requests=args.requests, concurrency=args.concurrency)
+    if args.what in ("screen", "all"):
+        from qms.bench import screen
+
+        screen.main()
     return 0
 
 

@@ -32,11 +32,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from qms.core.errors import QmsError
 from qms.service import HallService
 
-from . import auth, events, halls, tickets, windows
+from . import auth, events, halls, screen, tickets, windows
 from .errors import CatchAll, on_http_error, on_qms_error
 from .state import StaffAccountLike, WebState
 from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
@@ -48,7 +49,7 @@ Runtime = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 def routes() -> list[BaseRoute]:
-    """Every route of the API, under `/api/v1`."""
+    """Every route of the API, under `/api/v1`, and the pages with their static files."""
     return [
         Mount(
             API_PREFIX,
@@ -64,7 +65,9 @@ def routes() -> list[BaseRoute]:
                 Route("/halls/{hall}/tickets/{id}/reactivate", tickets.reactivate, methods=["POST"]),
                 WebSocketRoute("/halls/{hall}/events", events.hall_events),
             ],
-        )
+        ),
+        Route("/halls/{hall}/screen", screen.screen_page, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=screen.STATIC), name="static"),
     ]
 
 

@@ -1,7 +1,9 @@
 """`/halls/{hall}/events`: the hall's live event stream over a websocket (public, read-only).
 
 On connect the client gets a snapshot (`{"type": "snapshot", "windows": [...], "queues":
-[...]}`), then every stored event as `event_to_json` gives it. The subscription is taken and
+[...], "calls": [...]}`, `calls` being the last calls of each zone, newest first, as the
+waiting-area screens list them), then every stored event as `event_to_json` gives it; a
+`TicketCalled` also carries the ticket's `number`, which the screens show. The subscription is taken and
 the snapshot computed with no `await` between them, so on the single event loop no event
 can fall between the two: each event that follows applies to the snapshot's state.
 
@@ -22,10 +24,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from qms.core.codec import event_to_json
 from qms.core.estimate import queues
-from qms.core.events import Event
+from qms.core.events import Event, TicketCalled
 from qms.service import HallService
 
 from .payloads import queue_view, window_view
+from .screen import snapshot_calls, ticket_number
 from .state import web_state
 
 log = logging.getLogger(__name__)
@@ -63,7 +66,16 @@ def snapshot(service: HallService) -> dict[str, Any]:
         "at": now.isoformat(),
         "windows": [window_view(hall, w) for w in hall.windows()],
         "queues": [queue_view(q) for q in queues(hall, now)],
+        "calls": snapshot_calls(hall),
     }
+
+
+def stream_event(service: HallService, event: Event) -> dict[str, Any]:
+    """An event as the stream sends it: the public form, and a call with the ticket's number."""
+    data = public_event(event)
+    if isinstance(event, TicketCalled):
+        data["number"] = ticket_number(service.hall, event.ticket_id)
+    return data
 
 
 async def hall_events(ws: WebSocket) -> None:
@@ -90,7 +102,7 @@ async def hall_events(ws: WebSocket) -> None:
     try:
         await ws.send_text(_dumps(first))
         async for event in subscription:
-            await ws.send_text(_dumps(public_event(event)))
+            await ws.send_text(_dumps(stream_event(service, event)))
         if not gone:
             await ws.close(code=OVERFLOWED if subscription.overflowed else HALL_STOPPED)
     except WebSocketDisconnect:

@@ -1,0 +1,168 @@
+"""`/halls/{hall}/screen`: the waiting-area screen (综合屏 / 等候区电视), served by the server.
+
+The page is HTML and plain JavaScript (`static/screen/`, no build step). The server renders
+only what does not change during the day (the hall's names, the zone, the time zone, the
+URLs); everything live comes over the hall's events websocket, whose first message, the
+snapshot, carries the recent calls (`calls`, below) so that a screen that has just
+(re)connected shows the current state at once. In halls with a TV box, `displays/`' screen
+process serves the same page from MQTT instead (see `static/screen/render.js` for the view
+both transports feed it).
+
+The public stream strips citizens' identifiers, and the page shows no more than the
+stream carries: tickets, windows and queues, never an ID number or a phone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from qms.core.errors import NotFound
+from qms.core.hall import Hall
+from qms.core.model import HallConfig
+from qms.core.screen import RECENT_CALLS, Call, recent_calls
+
+from .state import web_state
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=TEMPLATES)
+
+RECENT_SHOWN = 7  # the call shown large, and the six before it
+QUEUE_FILTERS = ("all", "waiting")  # every service of the zone, or those with people waiting
+PAGE_SECONDS, MIN_PAGE_SECONDS, MAX_PAGE_SECONDS = 8, 2, 120  # how long a page of queues stays
+
+
+def call_view(call: Call) -> dict[str, Any]:
+    """A recent call as the snapshot and the screens show it."""
+    return {
+        "ticket": call.ticket,
+        "number": call.number,
+        "service": call.service,
+        "window": call.window,
+        "window_number": call.window_number,
+        "window_name": call.window_name,
+        "zone": call.zone,
+        "called_at": call.called_at.isoformat(),
+        "call_count": call.call_count,
+    }
+
+
+def snapshot_calls(hall: Hall) -> list[dict[str, Any]]:
+    """The last calls of every zone, for the snapshot of the events websocket."""
+    return [call_view(c) for c in recent_calls(hall, RECENT_CALLS)]
+
+
+def ticket_number(hall: Hall, ticket_id: str) -> str | None:
+    """A ticket's number, also for yesterday's tickets (an event sent just after the day turned)."""
+    try:
+        return hall.ticket(ticket_id).number
+    except NotFound:
+        ticket = hall.yesterday.get(ticket_id)
+        return None if ticket is None else ticket.number
+
+
+def _ranges(numbers: list[int]) -> str:
+    """`[1, 2, 3, 7, 9, 10]` -> `1-3, 7, 9-10`."""
+    out: list[str] = []
+    for n in sorted(numbers):
+        if out and out[-1].split("–")[-1] == str(n - 1):
+            out[-1] = out[-1].split("–")[0] + "–" + str(n)
+        else:
+            out.append(str(n))
+    return ", ".join(out)
+
+
+def zone_label(config: HallConfig, zone: str) -> dict[str, str]:
+    """What the screen's header says about its zone: the floor when its windows share one,
+    and the windows it calls to, since zones have ids rather than names."""
+    windows = [w for w in config.windows if w.zone == zone]
+    floors = {w.floor for w in windows}
+    numbers = _ranges([w.number for w in windows])
+    if len(floors) == 1 and None not in floors:
+        floor = floors.pop()
+        return {"zh": f"{floor}楼 · {numbers}号窗口", "en": f"Floor {floor} · windows {numbers}"}
+    return {"zh": f"{zone} 区 · {numbers}号窗口", "en": f"Zone {zone} · windows {numbers}"}
+
+
+def whole_hall(config: HallConfig) -> dict[str, str]:
+    """The header of a screen that shows every zone."""
+    numbers = _ranges([w.number for w in config.windows])
+    return {"zh": f"全部窗口 · {numbers}号", "en": f"All windows · {numbers}"}
+
+
+def _error_page(request: Request, status: int, title: tuple[str, str], detail: tuple[str, str]) -> Response:
+    """A page that says in both languages what is wrong with the screen's address."""
+    context = {"status": status, "title": title[0], "title_en": title[1], "detail": detail[0], "detail_en": detail[1]}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def _bad_option(request: Request, name: str, value: str, expected: str, expected_en: str) -> Response:
+    return _error_page(
+        request,
+        400,
+        ("屏幕网址有误", "Wrong screen address"),
+        (f"参数 {name}={value} 无效：应为{expected}。", f"{name}={value!r} is not valid: expected {expected_en}."),
+    )
+
+
+async def screen_page(request: Request) -> Response:
+    """`GET /halls/{hall}/screen?zone=&queues=&rotate=`: the screen of one zone (of the whole hall
+    without `zone`); `queues=waiting` lists only services with people waiting, `rotate` is how
+    many seconds a page of queues stays when they need more than one."""
+    hall_id = request.path_params["hall"]
+    service = web_state(request).services.get(hall_id)
+    if service is None:
+        return _error_page(
+            request,
+            404,
+            ("没有这个大厅", "No such hall"),
+            (
+                f"本服务器没有编号为「{hall_id}」的大厅，请检查屏幕的网址。",
+                f"This server runs no hall {hall_id!r}. Please check the screen's address.",
+            ),
+        )
+    config = service.config
+    zones = list(dict.fromkeys(w.zone for w in config.windows))
+    params = request.query_params
+    zone = params.get("zone") or None
+    if zone is not None and zone not in zones:
+        return _error_page(
+            request,
+            404,
+            ("没有这个区域", "No such zone"),
+            (
+                f"{config.name}没有「{zone}」区域。可用的区域：{'、'.join(zones)}。",
+                f"{config.name_en or config.id} has no zone {zone!r}. Zones: {', '.join(zones)}.",
+            ),
+        )
+    queues = params.get("queues") or "all"
+    if queues not in QUEUE_FILTERS:
+        return _bad_option(request, "queues", queues, "all 或 waiting", "all or waiting")
+    rotate = params.get("rotate") or str(PAGE_SECONDS)
+    if not rotate.isdigit() or not MIN_PAGE_SECONDS <= int(rotate) <= MAX_PAGE_SECONDS:
+        expected = f"{MIN_PAGE_SECONDS}–{MAX_PAGE_SECONDS}"
+        return _bad_option(request, "rotate", rotate, f"{expected} 秒", f"{expected} seconds")
+    settings = {
+        "hall": config.id,
+        "zone": zone,
+        "timezone": config.timezone,
+        "events": f"/api/v1/halls/{config.id}/events",
+        "queues": f"/api/v1/halls/{config.id}/queues",
+        "recent": RECENT_SHOWN,
+        "queue_filter": queues,
+        "page_seconds": int(rotate),
+    }
+    context = {
+        "hall_name": config.name,
+        "hall_name_en": config.name_en,
+        "zone": zone,
+        "zone_label": whole_hall(config) if zone is None else zone_label(config, zone),
+        "settings": settings,
+    }
+    return templates.TemplateResponse(request, "screen.html", context)

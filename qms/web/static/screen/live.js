@@ -1,0 +1,148 @@
+/* The server-served screen's transport: the hall's events websocket (and GET /queues) made
+ * into the views that render.js shows (see the view's shape there).
+ *
+ * On connect the server sends a snapshot (windows, queues, the recent calls of every zone),
+ * so a screen that has just (re)connected shows the current state at once; then every event.
+ * A `TicketCalled` (with the ticket's `number`) puts the call on top; since the waits are
+ * estimated by the server, any event that may change a queue makes the page ask for
+ * /queues again, at most once a second. When the connection drops the last state stays on
+ * the screen and the page reconnects by itself, backing off from 0.5 s to 5 s.
+ */
+(function (global) {
+  "use strict";
+
+  var BACKOFF_MIN_MS = 500;
+  var BACKOFF_MAX_MS = 5000;
+  var QUEUES_EVERY_MS = 1000; // at most one /queues request a second, however busy the hall
+  var QUEUES_REFRESH_MS = 30000; // and one every 30 s anyway
+
+  function connect(settings, screen) {
+    var zone = settings.zone || null;
+    var limit = settings.recent || 9;
+    var view = { seq: 0, recent: [], waiting: [], eta: {} };
+    var windows = {}; // id -> window as the snapshot has it
+    var zoneServices = null; // service ids served in this zone; null: every service
+    var attempt = 0;
+    var socket = null;
+    var queuesBusy = false;
+    var queuesAgain = false;
+    var queuesLast = 0;
+    var queuesTimer = null;
+
+    function publish() {
+      view.seq += 1;
+      screen.show({ seq: view.seq, recent: view.recent.slice(), waiting: view.waiting, eta: view.eta });
+    }
+
+    function inZone(windowId) {
+      var w = windows[windowId];
+      return !!w && (zone === null || w.zone === zone);
+    }
+
+    function setQueues(queues) {
+      var waiting = [];
+      var eta = {};
+      queues.forEach(function (q) {
+        if (zoneServices !== null && !zoneServices[q.service]) return;
+        waiting.push({
+          service: q.service, name: q.name, name_en: q.name_en, department: q.department,
+          prefix: q.prefix, waiting: q.waiting, windows_open: q.windows_open,
+        });
+        eta[q.service] = q.eta_minutes;
+      });
+      view.waiting = waiting;
+      view.eta = eta;
+    }
+
+    function onSnapshot(snap) {
+      windows = {};
+      var services = {};
+      snap.windows.forEach(function (w) {
+        windows[w.id] = w;
+        if (zone === null || w.zone === zone) w.services.forEach(function (s) { services[s] = true; });
+      });
+      zoneServices = zone === null ? null : services;
+      setQueues(snap.queues);
+      view.recent = (snap.calls || []).filter(function (c) { return zone === null || c.zone === zone; });
+      view.recent.sort(function (a, b) { return Date.parse(b.called_at) - Date.parse(a.called_at); });
+      view.recent = view.recent.slice(0, limit);
+      if (snap.at) screen.serverTime(snap.at);
+      publish();
+    }
+
+    function onCall(event) {
+      if (!inZone(event.window)) return false;
+      var w = windows[event.window];
+      var call = {
+        ticket: event.ticket_id, number: event.number || event.ticket_id, window: w.id,
+        window_number: w.number, window_name: w.name, zone: w.zone,
+        called_at: event.at, call_count: event.call_count,
+      };
+      view.recent = [call].concat(view.recent.filter(function (c) { return c.ticket !== call.ticket; })).slice(0, limit);
+      return true;
+    }
+
+    function onEvent(event) {
+      var changed = false;
+      if (event.type === "TicketCalled") changed = onCall(event);
+      else if (event.type === "DayOpened") {
+        view.recent = []; // yesterday's calls are over
+        changed = true;
+      }
+      if (changed) publish();
+      refreshQueues(); // every event may change a count or a wait (windows opening change waits)
+    }
+
+    function refreshQueues() {
+      if (queuesBusy) { queuesAgain = true; return; }
+      var wait = queuesLast + QUEUES_EVERY_MS - Date.now();
+      if (wait > 0) {
+        if (queuesTimer === null) queuesTimer = setTimeout(function () { queuesTimer = null; refreshQueues(); }, wait);
+        return;
+      }
+      queuesBusy = true;
+      queuesLast = Date.now();
+      fetch(settings.queues, { cache: "no-store" })
+        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+        .then(function (body) { setQueues(body.queues); publish(); })
+        .catch(function () { /* the websocket's reconnect brings a fresh snapshot */ })
+        .then(function () {
+          queuesBusy = false;
+          if (queuesAgain) { queuesAgain = false; refreshQueues(); }
+        });
+    }
+
+    function open() {
+      var scheme = location.protocol === "https:" ? "wss:" : "ws:";
+      var ws = new WebSocket(scheme + "//" + location.host + settings.events);
+      socket = ws;
+      screen.connection(attempt === 0 ? "connecting" : "offline");
+      ws.onmessage = function (msg) {
+        var data;
+        try { data = JSON.parse(msg.data); } catch (e) { return; }
+        if (data.type === "snapshot") {
+          attempt = 0; // back off afresh only once the server answered with its state
+          screen.connection("online");
+          onSnapshot(data);
+          if (performance.getEntriesByName("qms-snapshot").length === 0) performance.mark("qms-snapshot"); // time to state
+        } else {
+          onEvent(data);
+        }
+      };
+      ws.onclose = function () {
+        if (socket !== ws) return;
+        socket = null;
+        screen.connection("offline");
+        var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
+        attempt += 1;
+        setTimeout(open, delay * (0.8 + 0.4 * Math.random())); // jitter: screens of a hall do not reconnect in step
+      };
+    }
+
+    setInterval(function () { if (socket && socket.readyState === WebSocket.OPEN) refreshQueues(); }, QUEUES_REFRESH_MS);
+    open();
+    return { view: function () { return view; } };
+  }
+
+  global.QmsLive = { connect: connect };
+})(window);
