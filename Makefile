@@ -1,12 +1,13 @@
 # The two commands of the quick start: `make run` and `make test`.
 # Both create .venv and install what they need; as root they also install the Debian
-# packages the hall uses (none are needed yet beyond Python itself).
+# packages the hall uses: espeak-ng speaks the calls (libespeak-ng1 for pyttsx3), alsa-utils
+# aplay plays them on a hall PC, sox measures audio in the tests.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEBIAN_PACKAGES ?=
+DEBIAN_PACKAGES ?= espeak-ng libespeak-ng1 alsa-utils sox
 
 .PHONY: run test lint typecheck bench install debian clean
 

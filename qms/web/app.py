@@ -36,7 +36,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from qms.core.errors import QmsError
 from qms.service import HallService
 
-from . import auth, events, halls, tickets, windows
+from . import auth, events, halls, tickets, voice, windows
 from .errors import CatchAll, on_http_error, on_qms_error
 from .state import StaffAccountLike, WebState
 from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
@@ -63,6 +63,7 @@ def routes() -> list[BaseRoute]:
                 Route("/halls/{hall}/tickets/{id}", tickets.show, methods=["GET"]),
                 Route("/halls/{hall}/tickets/{id}/reactivate", tickets.reactivate, methods=["POST"]),
                 WebSocketRoute("/halls/{hall}/events", events.hall_events),
+                *voice.routes(),
             ],
         )
     ]
