@@ -46,7 +46,7 @@ def read_wav(path: Path) -> bytes:
             rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
             raw = w.readframes(w.getnframes())
     except (OSError, EOFError, wave.Error) as exc:
-        raise AudioError(f"{path}: not a readable PCM WAV file ({exc})") from None
+        raise AudioError(f"{path}: not a readable PCM WAV file ({exc}); expected 16-bit PCM, mono or stereo") from None
     return convert(raw, rate, width, channels, where=str(path))
 
 

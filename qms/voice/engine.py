@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 DEFAULT_RATE = 150  # words per minute; espeak's default 175 is hurried for a hall full of people
 
 
+class _WorkerGone(Exception):
+    """The worker died while a request was in hand: send it once more, to a new worker."""
+
+
 class SpeechFailed(QmsError):
     """The speech worker could not render a text (it failed, timed out, or died)."""
 
@@ -90,7 +94,18 @@ class SpeechEngine:
             await self._ensure()
 
     async def render(self, text: str, lang: Lang, path: Path) -> None:
-        """Render `text` (pinyin for zh) in `lang`'s voice into the WAV file `path`."""
+        """Render `text` (pinyin for zh) in `lang`'s voice into the WAV file `path`.
+
+        When the worker dies, the request is sent once more to a new worker (the old one may
+        have died of something else while idle); a text that kills two workers fails, as does
+        one that takes longer than `timeout`.
+        """
+        try:
+            await self._render(text, lang, path)
+        except _WorkerGone:
+            await self._render(text, lang, path, last_try=True)
+
+    async def _render(self, text: str, lang: Lang, path: Path, *, last_try: bool = False) -> None:
         async with self._lock:
             proc = await self._ensure()
             rid = next(self._ids)
@@ -100,10 +115,14 @@ class SpeechEngine:
                 proc.stdin.write((json.dumps(request, ensure_ascii=False) + "\n").encode())
                 await proc.stdin.drain()
                 reply = await asyncio.wait_for(self._reply(proc, rid), self.timeout)
-            except (TimeoutError, ConnectionError, OSError, EOFError, ValueError) as exc:
+            except TimeoutError:
                 await self._kill()
-                what = "timed out" if isinstance(exc, TimeoutError) else f"died ({exc or type(exc).__name__})"
-                raise SpeechFailed(f"the speech worker {what} rendering {text!r}") from None
+                raise SpeechFailed(f"the speech worker timed out rendering {text!r}") from None
+            except (ConnectionError, OSError, EOFError, ValueError) as exc:
+                await self._kill()
+                if not last_try:
+                    raise _WorkerGone from None
+                raise SpeechFailed(f"the speech worker died rendering {text!r} ({exc or type(exc).__name__})") from None
         if not reply.get("ok"):
             raise SpeechFailed(f"the speech worker could not render {text!r}: {reply.get('error')}")
         self.rendered += 1

@@ -13,6 +13,9 @@ handled one at a time; if the worker dies, the server starts a new one.
 
 Backends: `pyttsx3` (pyttsx3's espeak driver over libespeak-ng) and `espeak-ng` (the
 `espeak-ng` command, one process per request), the fallback when pyttsx3 cannot load.
+pyttsx3 2.99 does not write files reliably from libespeak-ng (see `_pyttsx3_backend`): the
+worker works around its two faults, checks every file, and lets the `espeak-ng` command
+render a text that pyttsx3 failed three times in a row.
 """
 
 from __future__ import annotations
@@ -34,10 +37,27 @@ Render = Callable[[str, str, int, Path], None]
 
 
 def _pyttsx3_backend() -> Render:
+    import ctypes
+    import wave
+
     import pyttsx3  # imported here: only the worker process loads the speech library
+    from pyttsx3.drivers import _espeak
 
     engine = pyttsx3.init("espeak")
     ids = {str(v.id).lower(): str(v.id) for v in engine.getProperty("voices")}
+    driver = engine.proxy._driver
+
+    # pyttsx3 2.99's espeak driver writes the file when it sees the end-of-message event and
+    # only then adds the samples that came with that event, so a word whose samples arrive
+    # with the end comes out short or empty: add the samples first, then let pyttsx3 go on.
+    def on_synth(wav: int, numsamples: int, events: Any) -> int:
+        if numsamples > 0 and driver._speaking:
+            driver._data_buffer += ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short))
+        result: int = driver._onSynth(wav, 0, events)
+        return result
+
+    _espeak.SetSynthCallback(on_synth)
+    fallback = _espeak_cli_backend() if shutil.which("espeak-ng") else None
 
     def voice_id(name: str) -> str:
         for lower, real in ids.items():
@@ -48,15 +68,31 @@ def _pyttsx3_backend() -> Render:
     for name in VOICES.values():
         voice_id(name)  # fail at start-up, not at the first call
 
+    def frames(path: Path) -> int:
+        try:
+            with wave.open(str(path), "rb") as w:
+                return w.getnframes()
+        except (OSError, EOFError, wave.Error):
+            return 0
+
     def render(text: str, voice: str, rate: int, path: Path) -> None:
-        engine.setProperty("voice", voice_id(voice))
-        engine.setProperty("rate", rate)
         part = path.with_name(path.name + ".part")
-        engine.save_to_file(text, str(part))
-        engine.runAndWait()
-        if not part.exists():
-            raise RuntimeError("pyttsx3 wrote no file")
-        part.replace(path)
+        for _ in range(3):
+            engine.setProperty("voice", voice_id(voice))
+            engine.setProperty("rate", rate)
+            # pyttsx3 leaves `_stopping` set when the previous utterance ended while espeak was
+            # still busy, and would then cancel this one at once: clear it.
+            driver._stopping = False
+            part.unlink(missing_ok=True)
+            engine.save_to_file(text, str(part))
+            engine.runAndWait()
+            # Now and then (about 1 in 50 here) pyttsx3 still writes an empty file: try again.
+            if frames(part) > 0:
+                part.replace(path)
+                return
+        if fallback is None:
+            raise RuntimeError("pyttsx3 wrote no audio three times")
+        fallback(text, voice, rate, path)
 
     return render
 
