@@ -41,11 +41,11 @@ class Collector:
         self.got.append((time.monotonic(), announcement))
         self.arrived.set()
 
-    async def wait_for(self, count: int, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.got) < count:
-            self.arrived.clear()
-            await asyncio.wait_for(self.arrived.wait(), deadline - time.monotonic())
+    async def wait_for(self, count: int) -> None:
+        async with asyncio.timeout(30):
+            while len(self.got) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
 
 
 @asynccontextmanager
@@ -178,7 +178,15 @@ def announcement(n: int, ticket_id: str | None = None, duration: float = 0.0) ->
 
 def test_a_zones_backlog_is_bounded_drops_the_oldest_and_reports_it(caplog: pytest.LogCaptureFixture) -> None:
     released: list[Announcement] = []
-    queue = ZoneQueue("main", backlog=3, gap_seconds=0.0, release=released.append)
+    all_out = asyncio.Event()
+
+    def release(announcement: Announcement) -> None:
+        released.append(announcement)
+        if len(released) == 3:
+            all_out.set()
+
+    queue = ZoneQueue("main", backlog=3, gap_seconds=0.0, release=release)
+    # the queue is not running yet: everything put waits
     with caplog.at_level(logging.WARNING):
         for n in range(1, 7):
             queue.put(announcement(n))
@@ -188,8 +196,7 @@ def test_a_zones_backlog_is_bounded_drops_the_oldest_and_reports_it(caplog: pyte
 
     async def drain() -> None:
         task = asyncio.create_task(queue.run())
-        while len(released) < 3:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(all_out.wait(), 5)  # at once: no audio, no gap
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 
