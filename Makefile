@@ -42,6 +42,7 @@ test: install debian lint typecheck
 
 bench: install
 	$(BIN)/python -m qms bench core
+	$(BIN)/python -m qms bench voice
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -112,6 +112,9 @@ def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
         f"  windows:   {base}/halls/{hall.id}/windows",
         f'  tickets:   POST {base}/halls/{hall.id}/tickets  {{"service": "{hall.services[0].id}"}}',
         f"  events:    ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/events",
+        f"  voice:     ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/voice/stream?zone="
+        f"{hall.windows[0].zone}  (python -m displays.player --server http://{settings.host}:{settings.port} "
+        f"--hall {hall.id} --zone {hall.windows[0].zone})",
         f"  login:     POST {base}/auth/login",
     ]
     if demo and hall_file.staff:

@@ -211,13 +211,14 @@ class Announcer:
         """Subscribe to the hall's events and start the queues; the pack warms up in the background."""
         self._subscription = self.service.subscribe(10_000)
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._listen(self._subscription), name=f"voice-{self.hall}")]
+        self._tasks = [loop.create_task(self._listen(), name=f"voice-{self.hall}")]
         self._tasks += [loop.create_task(q.run(), name=f"voice-{self.hall}-{q.zone}") for q in self._zones.values()]
         self._tasks.append(loop.create_task(self._warm_up(), name=f"voice-{self.hall}-pack"))
 
     async def stop(self) -> None:
-        if self._subscription is not None:
-            self._subscription.close()
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            subscription.close()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -269,20 +270,29 @@ class Announcer:
             templates = self._templates[service] = self.config.templates(service)
         return templates
 
-    async def _listen(self, subscription: Subscription) -> None:
-        async for event in subscription:
-            if not isinstance(event, TicketCalled):
-                continue
-            try:
-                announcement = await self.compose(event)
-            except Exception:  # a bad call must not silence the hall's later calls
-                self.failed += 1
-                log.exception("voice of hall %s: could not compose the call of %s", self.hall, event.ticket_id)
-                continue
-            if announcement is not None:
-                self._zones[announcement.zone].put(announcement)
-        if subscription.overflowed:
-            log.error("voice of hall %s fell too far behind the hall's events and stopped", self.hall)
+    async def _listen(self) -> None:
+        while self._subscription is not None:
+            subscription = self._subscription
+            async for event in subscription:
+                if isinstance(event, TicketCalled):
+                    await self._announce(event)
+            if not subscription.overflowed:
+                return  # the hall stopped
+            # Fallen 10,000 events behind (a stalled disk under the cache?): the calls in
+            # between are lost to the speakers, but the calls from now on must be heard.
+            log.error("voice of hall %s fell too far behind the hall's events; calls were skipped", self.hall)
+            self.failed += 1
+            self._subscription = self.service.subscribe(10_000)
+
+    async def _announce(self, event: TicketCalled) -> None:
+        try:
+            announcement = await self.compose(event)
+        except Exception:  # a bad call must not silence the hall's later calls
+            self.failed += 1
+            log.exception("voice of hall %s: could not compose the call of %s", self.hall, event.ticket_id)
+            return
+        if announcement is not None:
+            self._zones[announcement.zone].put(announcement)
 
     def _ticket(self, ticket_id: str) -> Ticket | None:
         hall = self.service.hall
