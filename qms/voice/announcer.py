@@ -329,8 +329,8 @@ class Announcer:
         busy = len(zone) * 2 >= zone.backlog
         self._seq += 1
         announcement_id = f"{self._boot}-{self._seq}"
-        frames = await self._frames_for(phrases, repeat=1 if busy else self.config.repeat)
-        wav = None if frames is None else audio.wav_bytes(frames)
+        parts = await self._parts_for(phrases, repeat=1 if busy else self.config.repeat)
+        wav = None if parts is None else audio.wav_bytes(parts)
         if wav is not None:
             self._audio[announcement_id] = wav
             while len(self._audio) > KEEP_AUDIO:
@@ -348,12 +348,12 @@ class Announcer:
             text=phrases[0].text,
             text_en=say_call(facts, en_template).text,
             audio_url=audio_path(self.hall, announcement_id) if wav is not None else None,
-            duration_seconds=0.0 if frames is None else audio.duration(frames),
+            duration_seconds=0.0 if wav is None else (len(wav) - audio.HEADER_BYTES) / (audio.WIDTH * audio.RATE),
             recall=event.recall,
             at=event.at,
         )
 
-    async def _frames_for(self, phrases: list[Phrase], repeat: int) -> bytes | None:
+    async def _parts_for(self, phrases: list[Phrase], repeat: int) -> list[bytes] | None:
         pack = self.pack
         if pack is None:
             return None
@@ -364,11 +364,11 @@ class Announcer:
             repeat_pause_ms=self.config.repeat_pause_ms,
             lang_pause_ms=self.config.english_pause_ms,
         )
-        frames = pack.assemble(segments)
-        if frames is None:  # a word the pack lacks (a warm-up still running): render it now
+        parts = pack.parts(segments)
+        if parts is None:  # a word the pack lacks (a warm-up still running): render it now
             await pack.prepare(segments)
-            frames = pack.assemble(segments)
-        return frames
+            parts = pack.parts(segments)
+        return parts
 
     def _deliver(self, announcement: Announcement) -> None:
         for sink in list(self._sinks):

@@ -7,8 +7,8 @@ or with two channels are converted once, when the pack is loaded.
 
 from __future__ import annotations
 
-import io
 import math
+import struct
 import sys
 import wave
 from array import array
@@ -18,6 +18,7 @@ from pathlib import Path
 RATE = 22_050
 WIDTH = 2  # bytes per sample: 16-bit
 CHANNELS = 1
+HEADER_BYTES = 44  # of the WAV files made here (`wav_header`)
 SILENCE_LEVEL = 300  # of 32,767: quieter than this counts as silence when trimming
 KEEP_SILENCE_MS = 40  # left at each end of a trimmed segment, so that words do not collide
 
@@ -121,16 +122,32 @@ def chime(volume: float = 0.35) -> bytes:
     return out.tobytes() + silence(200)
 
 
+def wav_header(data_bytes: int) -> bytes:
+    """The 44-byte header of a PCM WAV file in the pack's format holding `data_bytes` of frames."""
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        36 + data_bytes,
+        b"WAVE",
+        b"fmt ",
+        16,  # the size of the fmt chunk
+        1,  # PCM
+        CHANNELS,
+        RATE,
+        RATE * CHANNELS * WIDTH,  # bytes per second
+        CHANNELS * WIDTH,  # bytes per frame
+        8 * WIDTH,
+        b"data",
+        data_bytes,
+    )
+
+
 def wav_bytes(frames: bytes | Iterable[bytes]) -> bytes:
-    """A WAV file holding `frames` (or the concatenation of several) in the pack's format."""
-    data = frames if isinstance(frames, bytes) else b"".join(frames)
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(CHANNELS)
-        w.setsampwidth(WIDTH)
-        w.setframerate(RATE)
-        w.writeframes(data)
-    return buf.getvalue()
+    """A WAV file holding `frames` (or the concatenation of several) in the pack's format.
+
+    Built in one copy (header and parts joined at once): this is on the path of every call."""
+    parts = [frames] if isinstance(frames, bytes) else list(frames)
+    return b"".join([wav_header(sum(len(p) for p in parts)), *parts])
 
 
 def write_wav(path: Path, frames: bytes) -> None:

@@ -139,12 +139,17 @@ class VoicePack:
                 seen[s.key] = s
         return list(seen.values())
 
-    def assemble(self, segments: Iterable[Segment]) -> bytes | None:
-        """The frames of `segments` one after the other, or None when one is not in the pack."""
+    def parts(self, segments: Iterable[Segment]) -> list[bytes] | None:
+        """The frames of each of `segments`, or None when one is not in the pack."""
         try:
-            return b"".join([self.frames(s) for s in segments])
+            return [self.frames(s) for s in segments]
         except KeyError:
             return None
+
+    def assemble(self, segments: Iterable[Segment]) -> bytes | None:
+        """The frames of `segments` one after the other, or None when one is not in the pack."""
+        parts = self.parts(segments)
+        return None if parts is None else b"".join(parts)
 
     def engine_text(self, segment: Segment) -> str:
         """What the engine is given for a segment: pinyin for Mandarin, the words for English."""
