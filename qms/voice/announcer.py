@@ -79,6 +79,21 @@ class Announcement:
             "at": self.at.isoformat(),
         }
 
+    def voice_message(self, base_url: str) -> dict[str, Any]:
+        """The payload of MQTT `voice/<zone>` (DESIGN.md's contract: `{seq, text, audio_url}`),
+        with the audio's URL made absolute against the server's `base_url` for players
+        elsewhere in the hall."""
+        url = None if self.audio_url is None else base_url.rstrip("/") + self.audio_url
+        return {
+            "seq": self.seq,
+            "text": self.text,
+            "text_en": self.text_en,
+            "audio_url": url,
+            "ticket": self.ticket,
+            "window_number": self.window_number,
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
+
 
 class AnnouncementSink(Protocol):
     """Where announcements go when their turn comes (must not block: queue and return)."""

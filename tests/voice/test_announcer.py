@@ -224,3 +224,22 @@ def test_a_failing_sink_does_not_silence_the_others(tmp_path: Path) -> None:
 
 def test_durations_are_measured_from_the_frames() -> None:
     assert audio.duration(audio.silence(1500)) == pytest.approx(1.5, abs=0.001)
+
+
+def test_the_mqtt_voice_message_carries_seq_text_and_an_absolute_url() -> None:
+    called = replace(announcement(7, duration=3.21), audio_url="/api/v1/halls/h/voice/abcdef-7.wav")
+    message = called.voice_message("http://10.0.0.2:8000/")
+    assert message["seq"] == 7 and message["text"] == "请A007号到1号窗口办理"
+    assert message["audio_url"] == "http://10.0.0.2:8000/api/v1/halls/h/voice/abcdef-7.wav"
+    assert announcement(8).voice_message("http://x")["audio_url"] is None
+
+
+def test_a_hall_with_recordings_speaks_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "chime.wav").write_bytes(audio.wav_bytes(audio.chime()))
+    (folder / "manifest.toml").write_text('name = "女声"\n[segments]\nchime = "chime.wav"\n', encoding="utf-8")
+    monkeypatch.setattr("qms.voice.build.find_backend", lambda: None)
+    service = HallService(always_open_hall(), SqliteStore(tmp_path / "x.db"))
+    announcer = build_announcer(service, VoiceConfig(pack=folder), tmp_path / "cache")
+    assert announcer.status()["recorded_pack"] == "女声" and announcer.status()["voice"] is True
