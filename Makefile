@@ -1,12 +1,14 @@
 # The two commands of the quick start: `make run` and `make test`.
 # Both create .venv and install what they need; as root they also install the Debian
-# packages the hall uses: Chromium and CJK fonts for the screen pages' browser tests.
+# packages the hall uses: Chromium and CJK fonts for the pages' browser tests, espeak-ng to
+# speak the calls (libespeak-ng1 for pyttsx3), alsa-utils' aplay to play them on a hall PC,
+# sox to measure audio in the tests.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEBIAN_PACKAGES ?= chromium fonts-noto-cjk
+DEBIAN_PACKAGES ?= chromium fonts-noto-cjk espeak-ng libespeak-ng1 alsa-utils sox
 
 .PHONY: run test lint typecheck bench install debian clean
 
@@ -41,6 +43,7 @@ test: install debian lint typecheck
 
 bench: install
 	$(BIN)/python -m qms bench core
+	$(BIN)/python -m qms bench voice
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -41,9 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("hash-password", help="print the argon2 hash of a password for a hall file's [[staff]]")
 
     bench = sub.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("what", choices=["core", "api", "screen", "all"])
+    bench.add_argument("what", choices=["core", "api", "screen", "voice", "all"])
     bench.add_argument("--requests", type=int, default=5000, help="api: tickets to issue")
     bench.add_argument("--concurrency", type=int, default=64, help="api: connections at once")
+    bench.add_argument("--calls", type=int, default=1000, help="voice: calls to announce")
 
     args = parser.parse_args(argv)
     try:
@@ -111,6 +112,9 @@ def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
         f"  windows:   {base}/halls/{hall.id}/windows",
         f'  tickets:   POST {base}/halls/{hall.id}/tickets  {{"service": "{hall.services[0].id}"}}',
         f"  events:    ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/events",
+        f"  voice:     ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/voice/stream?zone="
+        f"{hall.windows[0].zone}  (python -m displays.player --server http://{settings.host}:{settings.port} "
+        f"--hall {hall.id} --zone {hall.windows[0].zone})",
         f"  login:     POST {base}/auth/login",
     ]
     site = f"http://{settings.host}:{settings.port}"
@@ -165,6 +169,10 @@ def _bench(args: argparse.Namespace) -> int:
         from qms.bench import screen
 
         screen.main()
+    if args.what in ("voice", "all"):
+        from qms.bench import voice
+
+        voice.main(calls=args.calls, direct=args.calls)
     return 0
 
 

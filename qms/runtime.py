@@ -18,9 +18,11 @@ from starlette.applications import Starlette
 from qms.config import HallFile, Settings
 from qms.service import HallService
 from qms.storage import SqliteStore
+from qms.voice.build import build_announcer
 from qms.web.app import create_app
 
 DATABASE_NAME = "qms.sqlite3"
+VOICE_CACHE = "voice-cache"  # rendered segments of the voice pack, kept across restarts
 
 
 def load_secret(path: Path) -> bytes:
@@ -44,6 +46,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(settings.data_dir / DATABASE_NAME)
     service = HallService(hall_file.hall, store)
+    announcer = build_announcer(service, hall_file.voice, settings.data_dir / VOICE_CACHE)
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
@@ -51,10 +54,16 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
         try:
             await service.start()
             try:
-                yield
+                await announcer.start()  # after the hall: it subscribes to the hall's events
+                try:
+                    yield
+                finally:
+                    await announcer.stop()
             finally:
                 await service.stop()
         finally:
             await store.close()
 
-    return create_app({service.id: service}, hall_file.staff, load_secret(settings.secret_file), runtime=runtime)
+    app = create_app({service.id: service}, hall_file.staff, load_secret(settings.secret_file), runtime=runtime)
+    app.state.voice = {service.id: announcer}
+    return app

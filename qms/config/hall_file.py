@@ -2,7 +2,8 @@
 
 The layout is documented by example in `examples/qingyuan.toml` (a 55-window city hall)
 and `examples/street-office.toml` (a small production-style office). Top-level sections:
-`[hall]`, `[hours]`, `[policy]`, `[calling]`, `[[services]]`, `[[windows]]`, `[[staff]]`.
+`[hall]`, `[hours]`, `[policy]`, `[calling]`, `[[services]]`, `[[windows]]`, `[[staff]]`, and the
+optional `[voice]` (how calls are spoken; `voice_section.py`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..core.errors import ConfigError
 from ..core.model import HallConfig, ServiceConfig, WindowConfig, serves
 from ..passwords import hash_demo_password, is_password_hash
+from ..voice.settings import VoiceConfig
 from .reader import BOOL, TEXT, ConfigFileError, Kind, Misfit, Table, choice, pattern
 from .sections import ID, parse_calling, parse_hours, parse_policy, parse_services, parse_windows
+from .voice_section import parse_voice
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # all of China keeps Beijing time
 USERNAME = pattern(
@@ -69,6 +72,7 @@ class HallFile:
     staff: tuple[StaffAccount, ...]
     source: Path
     demo: bool = False  # `[hall] demo = true`: plain demo passwords were allowed
+    voice: VoiceConfig = field(default_factory=VoiceConfig)  # `[voice]`: how calls are spoken
 
     def account(self, username: str) -> StaffAccount | None:
         """The staff account with this user name, if any."""
@@ -100,7 +104,7 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
     except tomllib.TOMLDecodeError as exc:
         raise ConfigFileError(source, "", f"TOML syntax error: {exc}") from None
     root = Table(data, source)
-    root.only("hall", "hours", "policy", "calling", "services", "windows", "staff")
+    root.only("hall", "hours", "policy", "calling", "services", "windows", "staff", "voice")
     h = root.table("hall", required=True)
     h.only("id", "name", "name_en", "timezone", "demo")
     demo = h.get("demo", BOOL, False)
@@ -112,6 +116,7 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
     services = parse_services(root)
     windows = parse_windows(root, services)
     _check_served(root, services, windows)
+    voice = parse_voice(root.table("voice"), services, windows, source.parent)
     try:
         hall = HallConfig(
             id=hall_id,
@@ -127,7 +132,7 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
     except ConfigError as exc:  # validate_hall's cross-field checks, for anything not caught above
         raise ConfigFileError(source, "", exc.message) from None
     staff = _staff(root, {w.id for w in windows}, demo=demo)
-    return HallFile(hall=hall, staff=staff, source=source, demo=demo)
+    return HallFile(hall=hall, staff=staff, source=source, demo=demo, voice=voice)
 
 
 def _check_served(root: Table, services: tuple[ServiceConfig, ...], windows: tuple[WindowConfig, ...]) -> None:

@@ -37,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 from qms.core.errors import QmsError
 from qms.service import HallService
 
-from . import auth, events, halls, screen, tickets, windows
+from . import auth, events, halls, screen, tickets, voice, windows
 from .errors import CatchAll, on_http_error, on_qms_error
 from .state import StaffAccountLike, WebState
 from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
@@ -64,6 +64,7 @@ def routes() -> list[BaseRoute]:
                 Route("/halls/{hall}/tickets/{id}", tickets.show, methods=["GET"]),
                 Route("/halls/{hall}/tickets/{id}/reactivate", tickets.reactivate, methods=["POST"]),
                 WebSocketRoute("/halls/{hall}/events", events.hall_events),
+                *voice.routes(),
             ],
         ),
         Route("/halls/{hall}/screen", screen.screen_page, methods=["GET"]),
