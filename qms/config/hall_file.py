@@ -2,7 +2,7 @@
 
 The layout is documented by example in `examples/qingyuan.toml` (a 55-window city hall)
 and `examples/street-office.toml` (a small production-style office). Top-level sections:
-`[hall]`, `[hours]`, `[policy]`, `[calling]`, `[[services]]`, `[[windows]]`, `[[staff]]`.
+`[hall]`, `[hours]`, `[policy]`, `[calling]`, `[[services]]`, `[[windows]]`, `[[staff]]`, `[[devices]]`, `[ratings]`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..core.errors import ConfigError
 from ..core.model import HallConfig, ServiceConfig, WindowConfig, serves
 from ..passwords import hash_demo_password, is_password_hash
+from .devices import DeviceConfig, parse_devices, parse_rating_minutes
 from .reader import BOOL, TEXT, ConfigFileError, Kind, Misfit, Table, choice, pattern
 from .sections import ID, parse_calling, parse_hours, parse_policy, parse_services, parse_windows
 
@@ -69,6 +70,14 @@ class HallFile:
     staff: tuple[StaffAccount, ...]
     source: Path
     demo: bool = False  # `[hall] demo = true`: plain demo passwords were allowed
+    devices: tuple[DeviceConfig, ...] = ()  # [[devices]]: the MQTT device registry
+
+    def device(self, device_id: str) -> DeviceConfig | None:
+        """The registered device with this id, if any."""
+        for d in self.devices:
+            if d.id == device_id:
+                return d
+        return None
 
     def account(self, username: str) -> StaffAccount | None:
         """The staff account with this user name, if any."""
@@ -100,7 +109,7 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
     except tomllib.TOMLDecodeError as exc:
         raise ConfigFileError(source, "", f"TOML syntax error: {exc}") from None
     root = Table(data, source)
-    root.only("hall", "hours", "policy", "calling", "services", "windows", "staff")
+    root.only("hall", "hours", "policy", "calling", "services", "windows", "staff", "devices", "ratings")
     h = root.table("hall", required=True)
     h.only("id", "name", "name_en", "timezone", "demo")
     demo = h.get("demo", BOOL, False)
@@ -112,6 +121,7 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
     services = parse_services(root)
     windows = parse_windows(root, services)
     _check_served(root, services, windows)
+    rating_minutes = parse_rating_minutes(root.table("ratings"))
     try:
         hall = HallConfig(
             id=hall_id,
@@ -123,11 +133,13 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
             hours=hours,
             policy=policy,
             calling=calling,
+            rating_minutes=rating_minutes,
         )
     except ConfigError as exc:  # validate_hall's cross-field checks, for anything not caught above
         raise ConfigFileError(source, "", exc.message) from None
     staff = _staff(root, {w.id for w in windows}, demo=demo)
-    return HallFile(hall=hall, staff=staff, source=source, demo=demo)
+    devices = parse_devices(root, windows, demo=demo)
+    return HallFile(hall=hall, staff=staff, source=source, demo=demo, devices=devices)
 
 
 def _check_served(root: Table, services: tuple[ServiceConfig, ...], windows: tuple[WindowConfig, ...]) -> None:
