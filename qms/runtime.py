@@ -16,6 +16,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from qms.config import HallFile, Settings
+from qms.mqtt.link import DeviceLink
 from qms.service import HallService
 from qms.storage import SqliteStore
 from qms.web.app import create_app
@@ -44,6 +45,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(settings.data_dir / DATABASE_NAME)
     service = HallService(hall_file.hall, store)
+    devices = DeviceLink(hall_file, settings, service)
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
@@ -51,7 +53,11 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
         try:
             await service.start()
             try:
-                yield
+                print(f"  devices:   {await devices.start()}", flush=True)
+                try:
+                    yield
+                finally:
+                    await devices.stop()
             finally:
                 await service.stop()
         finally:
