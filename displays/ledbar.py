@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from qms.contract import (
 from .render import MAINTENANCE, render
 
 log = logging.getLogger("displays.ledbar")
+NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)  # no Nagle: frames must not wait for ACKs
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,7 @@ async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
                     will=will,
                     keepalive=10,
                     timeout=5,
+                    socket_options=NO_DELAY,
                 ) as client:
                     await client.subscribe(
                         [(topics.window_display(bar.hall, bar.window), 1), (topics.server(bar.hall), 1)]

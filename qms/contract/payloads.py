@@ -134,8 +134,10 @@ class DeviceMeta(_Json):
 
 
 class Button(StrEnum):
-    """A keypad's buttons (呼叫器)."""
+    """A keypad's buttons (呼叫器). `open` signs a staff member in at the window (工号登录)."""
 
+    OPEN = "open"  # 登录: open the window for `staff`
+    CLOSE = "close"  # 退出: close the window
     NEXT = "next"  # 叫号: call the next ticket
     RECALL = "recall"  # 重呼
     NO_SHOW = "no-show"  # 过号
@@ -166,10 +168,14 @@ class ButtonPressed(_Json):
     reason: str = ""  # pause, transfer
     to_service: str | None = None  # transfer
     to_window: str | None = None  # transfer
+    staff: str | None = None  # open: the staff account's user name
 
     def __post_init__(self) -> None:
         _check_msg_id(self.msg_id)
         _check_text("reason", self.reason)
+        _check_text("staff", self.staff or "", 32)
+        if self.button is Button.OPEN and not self.staff:
+            raise ContractError("missing_field", "open names the staff member signing in (staff)")
         if self.button is Button.TRANSFER and self.to_service is None and self.to_window is None:
             raise ContractError("missing_field", "a transfer names to_service or to_window")
 

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 SERVER_USER = "qms-server"
 DEFAULT_PORT = 1883
+#: for every client socket: without it Nagle's algorithm and delayed ACKs hold small MQTT
+#: packets back for up to 40 ms, longer than the whole path from keypad to LED bar
+NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 START_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
 
@@ -207,6 +210,7 @@ class ManagedBroker:
                     "log_type error",
                     "log_type warning",
                     "max_queued_messages 10000",
+                    "set_tcp_nodelay true",  # no Nagle: a display frame must not wait 40 ms for an ACK
                     "",
                 ]
             )

@@ -54,11 +54,15 @@ from qms.core.estimate import estimate
 from qms.service import HallService
 from qms.service.fanout import Subscription
 
-from .broker import BrokerAddress
-from .requests import command_for, decode_for, success_message
+from .broker import NO_DELAY, BrokerAddress
+from .requests import StaffAccountLike, command_for, decode_for, success_message
 from .views import DisplayView, RecentCalls, window_view, zone_lines, zones
 
 log = logging.getLogger(__name__)
+# aiomqtt warns at every publish while more than ten await their PUBACK, which a burst of
+# dispenser tickets does by design: only its errors are worth the server's log
+client_log = logging.getLogger("qms.mqtt.client")
+client_log.setLevel(logging.ERROR)
 
 MIN_BACKOFF = 0.2
 MAX_BACKOFF = 10.0
@@ -89,10 +93,12 @@ class Gateway:
         ticket_url: TicketUrl,
         screen_interval: float = 0.5,
         client_id: str | None = None,
+        staff: Sequence[StaffAccountLike] = (),
     ) -> None:
         self.service = service
         self.hall_id = service.id
         self.devices = {d.id: d for d in devices}
+        self.staff = {a.username: a for a in staff}
         self.address = address
         self.ticket_url = ticket_url
         self.screen_interval = screen_interval
@@ -162,6 +168,8 @@ class Gateway:
                     keepalive=10,
                     clean_session=True,  # device events missed while away are retried by the devices
                     timeout=5,
+                    socket_options=NO_DELAY,
+                    logger=client_log,
                 ) as client:
                     await client.subscribe(
                         [(topics.all_device_events(self.hall_id), 1), (topics.all_device_states(self.hall_id), 1)]
@@ -246,7 +254,7 @@ class Gateway:
             if refused is not None:  # a duplicate of a refused event: the same answer, no new try
                 await self._ack(device_id, refused)
                 return
-            command = command_for(device, event)
+            command = command_for(device, event, self.staff)
             events = await self.service.submit(command, actor=device_id, request_key=key)  # the first await
         except (ContractError, QmsError) as err:
             self.stats["refused"] += 1

@@ -18,6 +18,7 @@ from .gateway import Gateway
 
 log = logging.getLogger(__name__)
 
+
 MQTT_DIR = "mqtt"
 
 
@@ -67,7 +68,13 @@ class DeviceLink:
                 f"mqtt://127.0.0.1:{self.address.port} (managed Mosquitto; generated device passwords in "
                 f"{directory / 'device-passwords.json'})"
             )
-        self.gateway = Gateway(self.service, self.hall_file.devices, self.address, ticket_url=self.ticket_url)
+        self.gateway = Gateway(
+            self.service,
+            self.hall_file.devices,
+            self.address,
+            ticket_url=self.ticket_url,
+            staff=self.hall_file.staff,
+        )
         await self.gateway.start()
         return what
 

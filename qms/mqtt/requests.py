@@ -7,7 +7,8 @@ a stable code; the gateway answers it with an `ack` of `ok: false`, and nothing 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Protocol
 
 from qms.config.devices import DeviceConfig
 from qms.contract import (
@@ -22,8 +23,18 @@ from qms.contract import (
     decode_event,
 )
 from qms.core import commands as c
-from qms.core.events import Event, ServiceFinished, ServiceRated, TicketCalled, TicketIssued
+from qms.core.events import Event, ServiceFinished, ServiceRated, TicketCalled, TicketIssued, WindowOpened
 from qms.core.model import Channel, Outcome, PriorityClass, RatingLevel
+
+
+class StaffAccountLike(Protocol):
+    """What the gateway reads of a staff account (`qms.config`'s StaffAccount fits)."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def windows(self) -> Collection[str]: ...
 
 
 def decode_for(device: DeviceConfig | None, device_id: str, name: str, payload: bytes) -> DeviceEvent:
@@ -35,10 +46,20 @@ def decode_for(device: DeviceConfig | None, device_id: str, name: str, payload: 
     return decode_event(name, payload)
 
 
-def command_for(device: DeviceConfig, event: DeviceEvent) -> c.Command:
-    """The hall command a device event asks for."""
+def command_for(
+    device: DeviceConfig, event: DeviceEvent, staff: Mapping[str, StaffAccountLike] | None = None
+) -> c.Command:
+    """The hall command a device event asks for; `staff` are the accounts a keypad may sign in."""
     actor = device.id
     match event:
+        case ButtonPressed(button=Button.OPEN, staff=username):
+            window = _own_window(device, event.window)
+            account = (staff or {}).get(username or "")
+            if account is None:
+                raise ContractError("unknown_staff", f"no staff account {username!r} in this hall")
+            if account.windows and window not in account.windows:
+                raise ContractError("not_your_window", f"{username} may not open window {window}")
+            return c.OpenWindow(window, account.username)
         case ButtonPressed():
             window = _own_window(device, event.window)
             return _button(window, event, actor)
@@ -68,6 +89,8 @@ def _own_window(device: DeviceConfig, named: str | None) -> str:
 
 def _button(window: str, event: ButtonPressed, actor: str) -> c.Command:
     match event.button:
+        case Button.CLOSE:
+            return c.CloseWindow(window, actor)
         case Button.NEXT:
             return c.CallNext(window, actor)
         case Button.RECALL:
@@ -85,6 +108,7 @@ def _button(window: str, event: ButtonPressed, actor: str) -> c.Command:
             return c.ResumeWindow(window, actor)
         case Button.TRANSFER:
             return c.Transfer(window, event.to_service, event.to_window, event.reason, actor)
+    raise ContractError("bad_value", f"button {event.button} is not handled here")  # OPEN: see command_for
 
 
 def success_message(device: DeviceConfig, event: DeviceEvent, events: Sequence[Event]) -> str:
@@ -100,6 +124,8 @@ def success_message(device: DeviceConfig, event: DeviceEvent, events: Sequence[E
             return "感谢您的评价"
         if isinstance(ev, ServiceFinished):
             return "已办结"
+        if isinstance(ev, WindowOpened):
+            return f"{ev.staff} 已登录"
     if isinstance(event, ButtonPressed) and event.button is Button.NEXT and not events:
         return "无人等候"
     if isinstance(event, HelpPressed):

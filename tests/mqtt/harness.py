@@ -17,7 +17,7 @@ import aiomqtt
 
 from qms.config.devices import DeviceConfig
 from qms.contract import Ack, DeviceKind, topics
-from qms.mqtt.broker import ManagedBroker, free_port
+from qms.mqtt.broker import NO_DELAY, ManagedBroker, free_port
 from qms.mqtt.gateway import Gateway
 from qms.service import HallService
 from qms.storage import SqliteStore
@@ -86,7 +86,9 @@ class Device:
     _reader: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        self.client = aiomqtt.Client("127.0.0.1", self.port, username=self.id, password=PASSWORD, timeout=5)
+        self.client = aiomqtt.Client(
+            "127.0.0.1", self.port, username=self.id, password=PASSWORD, timeout=5, socket_options=NO_DELAY
+        )
         await self.client.__aenter__()
         await self.client.subscribe(
             [(topics.device_ack(HALL, self.id), 1), (f"{topics.root(HALL)}/dev/{self.id}/cmd/+", 1)]
