@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from qms.config import HallFile, Settings
+from qms.contract import DeviceKind
 from qms.core.errors import ConfigError
 from qms.service import HallService
 
@@ -68,6 +69,12 @@ class DeviceLink:
                 f"mqtt://127.0.0.1:{self.address.port} (managed Mosquitto; generated device passwords in "
                 f"{directory / 'device-passwords.json'})"
             )
+            bar = next((d for d in self.hall_file.devices if d.kind is DeviceKind.LED_BAR and d.password), None)
+            if bar is not None and bar.window is not None:  # a demo hall: show how to try a bar
+                what += (
+                    f"\n  led bar:   python -m displays.ledbar --broker mqtt://{bar.id}:{bar.password}@127.0.0.1:"
+                    f"{self.address.port} --hall {self.service.id} --window {bar.window}"
+                )
         self.gateway = Gateway(
             self.service,
             self.hall_file.devices,

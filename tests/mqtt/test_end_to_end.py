@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiomqtt
 import pytest
 
-from qms.contract import ServerState, WindowDisplay, topics
+from qms.contract import ScreenState, ServerState, WindowDisplay, topics
 from qms.core.commands import CallNext, IssueTicket, OpenWindow
 from qms.core.model import TicketState, WindowState
 
@@ -28,6 +29,13 @@ async def retained(port: int, topic: str) -> bytes:
             assert isinstance(message.payload, bytes)
             return message.payload
     raise AssertionError("no message")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "not within the time"
+        await asyncio.sleep(0.1)
 
 
 def test_take_call_rate_through_the_broker(tmp_path: Path) -> None:
@@ -60,6 +68,20 @@ def test_take_call_rate_through_the_broker(tmp_path: Path) -> None:
 
                 assert (await keypad.send("button", button="finish")).ok
             await bar.frame("欢迎您")
+
+            # the waiting-area screen of the zone: recent calls, waiting counts, estimated waits
+            async def screen_shows_the_call() -> bool:
+                screen = ScreenState.decode(await retained(hall.port, topics.screen(HALL, "main")))
+                counts = {q.service: q.waiting for q in screen.waiting}
+                etas = {x.service for x in screen.eta}
+                return (
+                    bool(screen.recent)
+                    and screen.recent[0].ticket == "A001"
+                    and counts["social"] == 1
+                    and ("social" in etas)
+                )
+
+            await eventually(screen_shows_the_call)
 
             async with device("pad-w1", hall.port) as pad:
                 ack = await pad.send("rating", msg_id="r-1", level="very_dissatisfied")
