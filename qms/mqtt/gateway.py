@@ -5,7 +5,7 @@ Theory of operation
 - One connection per hall, kept by an explicit loop: connect with a last will (`$server` =
   `lost`, retained), subscribe to the devices' events and presence, republish every retained
   state (each window's display, each zone's screen), then announce `$server` = `ready`; on
-  `MqttError` wait (0.2 s doubling to 10 s) and start over. State published while the broker
+  `MqttError` wait (0.2 s doubling to 2 s) and start over. State published while the broker
   was away is therefore never lost: it is recomputed and republished on reconnect.
 - Device events become hall commands through `HallService.submit` with the request key
   `mqtt/<device>/<msg_id>`: the actor's durable idempotency keys make a duplicate delivery
@@ -65,7 +65,7 @@ client_log = logging.getLogger("qms.mqtt.client")
 client_log.setLevel(logging.ERROR)
 
 MIN_BACKOFF = 0.2
-MAX_BACKOFF = 10.0
+MAX_BACKOFF = 2.0  # a broker back after a restart may hold stale retained state: return soon
 REFUSALS_KEPT = 10_000
 TicketUrl = Callable[[str], str]
 

@@ -46,6 +46,12 @@ def test_take_call_rate_through_the_broker(tmp_path: Path) -> None:
                 ack = await dispenser.send("take", msg_id="take-1", service="social")
                 assert ack.ok and "A001" in ack.message
                 printed = await dispenser.expect("cmd/print")
+                # delivered twice: the same ticket and the same print msg_id, so it prints once
+                assert await dispenser.send("take", msg_id="take-1", service="social") == ack
+                assert await dispenser.expect("cmd/print") == printed
+                assert len((await hall.service.committed()).tickets()) == 1
+                refused = await dispenser.send("take", service="no-such-service")
+                assert not refused.ok and refused.error == "unknown_service"
             assert printed["number"] == "A001" and printed["msg_id"] == "p-take-1"
             assert printed["qr_url"].endswith("/t/" + printed["ticket"])
             assert printed["service_name"] == "社保卡办理" and printed["people_ahead"] == 0
