@@ -43,6 +43,7 @@ from qms.contract import (
     ServerState,
     TakeTicket,
     TopicKind,
+    VoiceAnnouncement,
     WindowDisplay,
     parse_topic,
     presence,
@@ -149,6 +150,15 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+
+    async def announce(self, zone: str, text: str, audio_url: str | None = None) -> bool:
+        """Publish a call for a zone's speakers (`voice/<zone>`, not retained: a late player
+        must not replay an old call). False when the broker is away: the call is not queued."""
+        payload = VoiceAnnouncement(self._seq.next(), text, audio_url)
+        if self._client is None:
+            return False
+        await self._publish(topics.voice(self.hall_id, zone), payload.encode())
+        return True
 
     # ---- the connection ----------------------------------------------------------------
 

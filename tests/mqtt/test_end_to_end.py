@@ -11,7 +11,7 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from qms.contract import ScreenState, ServerState, WindowDisplay, topics
+from qms.contract import ScreenState, ServerState, VoiceAnnouncement, WindowDisplay, topics
 from qms.core.commands import CallNext, IssueTicket, OpenWindow
 from qms.core.model import TicketState, WindowState
 
@@ -100,6 +100,16 @@ def test_take_call_rate_through_the_broker(tmp_path: Path) -> None:
             assert rating["level"] == "very_dissatisfied" and rating["bad"] is True
             assert (rating["window"], rating["staff"], rating["service"]) == ("w1", "zhang.san", "social")
             assert rating["ticket"].endswith("A001")
+
+            # the voice module's way out to the zone's players
+            async with aiomqtt.Client("127.0.0.1", hall.port, username="led-w1", password=PASSWORD) as player:
+                await player.subscribe(topics.voice(HALL, "main"), qos=1)
+                assert await hall.gateway.announce("main", "请 A001 号到 1 号窗口办理", "/voice/a001.wav")
+                async for message in player.messages:
+                    assert isinstance(message.payload, bytes)
+                    said = VoiceAnnouncement.decode(message.payload)
+                    assert said.text == "请 A001 号到 1 号窗口办理" and said.audio_url == "/voice/a001.wav"
+                    break
 
             async with device("help-1", hall.port) as helper:
                 events = hall.service.subscribe()
