@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy qms
+	$(BIN)/mypy qms displays
 
 test: install debian lint typecheck
 	$(BIN)/python -m pytest -q

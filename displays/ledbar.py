@@ -142,7 +142,7 @@ class LedBar:
 
 
 async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
-    """Keep connected (backoff 0.2 s to 5 s) and drive the bar until cancelled."""
+    """Keep connected (backoff 0.2 s to 2 s) and drive the bar until cancelled."""
     scroller = asyncio.create_task(bar.scroll())
     will = aiomqtt.Will(topics.device_state(bar.hall, device), presence(DeviceState.LOST), 1, True) if device else None
     backoff = 0.2
@@ -179,7 +179,7 @@ async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
                 log.warning("broker %s:%s: %s", broker.host, broker.port, exc)
             bar.set_connected(False)
             await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+            backoff = min(backoff * 2, 2.0)
     finally:
         scroller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
