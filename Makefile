@@ -1,14 +1,15 @@
 # The two commands of the quick start: `make run` and `make test`.
 # Both create .venv and install what they need; as root they also install the Debian
-# packages the hall uses: Chromium and CJK fonts for the pages' browser tests, espeak-ng to
-# speak the calls (libespeak-ng1 for pyttsx3), alsa-utils' aplay to play them on a hall PC,
-# sox to measure audio in the tests.
+# packages the hall uses: mosquitto (the managed MQTT broker and the device tests),
+# Chromium and CJK fonts for the pages' browser tests, espeak-ng to speak the calls
+# (libespeak-ng1 for pyttsx3), alsa-utils' aplay to play them on a hall PC, sox to
+# measure audio in the tests.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEBIAN_PACKAGES ?= chromium fonts-noto-cjk espeak-ng libespeak-ng1 alsa-utils sox
+DEBIAN_PACKAGES ?= mosquitto chromium fonts-noto-cjk espeak-ng libespeak-ng1 alsa-utils sox
 
 .PHONY: run test lint typecheck bench install debian clean
 
@@ -36,7 +37,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy qms
+	$(BIN)/mypy qms displays
 
 test: install debian lint typecheck
 	$(BIN)/python -m pytest -q

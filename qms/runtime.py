@@ -16,6 +16,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from qms.config import HallFile, Settings
+from qms.mqtt.link import DeviceLink
 from qms.service import HallService
 from qms.storage import SqliteStore
 from qms.voice.build import build_announcer
@@ -47,6 +48,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
     store = SqliteStore(settings.data_dir / DATABASE_NAME)
     service = HallService(hall_file.hall, store)
     announcer = build_announcer(service, hall_file.voice, settings.data_dir / VOICE_CACHE)
+    devices = DeviceLink(hall_file, settings, service)
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
@@ -56,7 +58,11 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             try:
                 await announcer.start()  # after the hall: it subscribes to the hall's events
                 try:
-                    yield
+                    print(f"  devices:   {await devices.start()}", flush=True)
+                    try:
+                        yield
+                    finally:
+                        await devices.stop()
                 finally:
                     await announcer.stop()
             finally:

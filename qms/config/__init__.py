@@ -9,12 +9,14 @@ key path such as `services[3].prefix`, what is wrong and what is expected.
 
 from __future__ import annotations
 
+from .devices import DeviceConfig
 from .hall_file import HallFile, Role, StaffAccount, load_hall, loads_hall
 from .reader import ConfigFileError
 from .settings import Settings, load_settings
 
 __all__ = [
     "ConfigFileError",
+    "DeviceConfig",
     "HallFile",
     "Role",
     "Settings",

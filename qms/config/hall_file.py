@@ -2,8 +2,8 @@
 
 The layout is documented by example in `examples/qingyuan.toml` (a 55-window city hall)
 and `examples/street-office.toml` (a small production-style office). Top-level sections:
-`[hall]`, `[hours]`, `[policy]`, `[calling]`, `[[services]]`, `[[windows]]`, `[[staff]]`, and the
-optional `[voice]` (how calls are spoken; `voice_section.py`).
+`[hall]`, `[hours]`, `[policy]`, `[calling]`, `[[services]]`, `[[windows]]`, `[[staff]]`, `[[devices]]`,
+`[ratings]`, and the optional `[voice]` (how calls are spoken; `voice_section.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..core.errors import ConfigError
 from ..core.model import HallConfig, ServiceConfig, WindowConfig, serves
 from ..passwords import hash_demo_password, is_password_hash
 from ..voice.settings import VoiceConfig
+from .devices import DeviceConfig, parse_devices, parse_rating_minutes
 from .reader import BOOL, TEXT, ConfigFileError, Kind, Misfit, Table, choice, pattern
 from .sections import ID, parse_calling, parse_hours, parse_policy, parse_services, parse_windows
 from .voice_section import parse_voice
@@ -73,6 +74,14 @@ class HallFile:
     source: Path
     demo: bool = False  # `[hall] demo = true`: plain demo passwords were allowed
     voice: VoiceConfig = field(default_factory=VoiceConfig)  # `[voice]`: how calls are spoken
+    devices: tuple[DeviceConfig, ...] = ()  # [[devices]]: the MQTT device registry
+
+    def device(self, device_id: str) -> DeviceConfig | None:
+        """The registered device with this id, if any."""
+        for d in self.devices:
+            if d.id == device_id:
+                return d
+        return None
 
     def account(self, username: str) -> StaffAccount | None:
         """The staff account with this user name, if any."""
@@ -104,7 +113,7 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
     except tomllib.TOMLDecodeError as exc:
         raise ConfigFileError(source, "", f"TOML syntax error: {exc}") from None
     root = Table(data, source)
-    root.only("hall", "hours", "policy", "calling", "services", "windows", "staff", "voice")
+    root.only("hall", "hours", "policy", "calling", "services", "windows", "staff", "voice", "devices", "ratings")
     h = root.table("hall", required=True)
     h.only("id", "name", "name_en", "timezone", "demo")
     demo = h.get("demo", BOOL, False)
@@ -117,6 +126,7 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
     windows = parse_windows(root, services)
     _check_served(root, services, windows)
     voice = parse_voice(root.table("voice"), services, windows, source.parent)
+    rating_minutes = parse_rating_minutes(root.table("ratings"))
     try:
         hall = HallConfig(
             id=hall_id,
@@ -128,11 +138,13 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
             hours=hours,
             policy=policy,
             calling=calling,
+            rating_minutes=rating_minutes,
         )
     except ConfigError as exc:  # validate_hall's cross-field checks, for anything not caught above
         raise ConfigFileError(source, "", exc.message) from None
     staff = _staff(root, {w.id for w in windows}, demo=demo)
-    return HallFile(hall=hall, staff=staff, source=source, demo=demo, voice=voice)
+    devices = parse_devices(root, windows, demo=demo)
+    return HallFile(hall=hall, staff=staff, source=source, demo=demo, voice=voice, devices=devices)
 
 
 def _check_served(root: Table, services: tuple[ServiceConfig, ...], windows: tuple[WindowConfig, ...]) -> None:

@@ -25,6 +25,12 @@ class Settings:
     host: str = "127.0.0.1"  # loopback unless told otherwise: a hall LAN is not the internet
     port: int = 8000
     log_level: str = "info"
+    # MQTT (devices): QMS_MQTT_URL mqtt://user:password@host:port of the hall's own broker;
+    # None runs a managed Mosquitto on 127.0.0.1 (port QMS_MQTT_PORT, default 1883 or a free
+    # one) when the hall has devices; "off" runs none.
+    mqtt_url: str | None = None
+    mqtt_port: int | None = None
+    public_url: str | None = None  # QMS_PUBLIC_URL: base of the ticket QR codes' links
 
     @property
     def secret_file(self) -> Path:
@@ -76,10 +82,21 @@ def load_settings(
     level = raw_level.strip().lower()
     if level not in LOG_LEVELS:
         raise ConfigError(f"log level {raw_level!r} from {level_from}: expected one of {', '.join(LOG_LEVELS)}")
+    mqtt_port: int | None = None
+    if env.get("QMS_MQTT_PORT"):
+        try:
+            mqtt_port = int(env["QMS_MQTT_PORT"].strip())
+        except ValueError:
+            mqtt_port = -1
+        if not 0 < mqtt_port <= 65535:
+            raise ConfigError(f"port {env['QMS_MQTT_PORT']!r} from QMS_MQTT_PORT: expected a number from 1 to 65535")
     return Settings(
         # Absolute now, so a later chdir (or a daemon's cwd of /) cannot move the data.
         data_dir=Path(raw_dir).expanduser().resolve(),
         host=raw_host.strip(),
         port=port_number,
         log_level=level,
+        mqtt_url=env.get("QMS_MQTT_URL", "").strip() or None,
+        mqtt_port=mqtt_port,
+        public_url=env.get("QMS_PUBLIC_URL", "").strip().rstrip("/") or None,
     )

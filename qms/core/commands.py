@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import Channel, Escalation, Outcome, PriorityClass
+from .model import Channel, Escalation, Outcome, PriorityClass, RatingLevel
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +133,27 @@ class UnholdTicket:
     actor: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RateService:
+    """A citizen's rating (好差评) on a window's rating pad: it rates the step that ended last
+    at that window, within the hall's `rating_minutes`, once. `ticket` (id or number), when
+    the pad shows it, must be that step's ticket."""
+
+    window: str
+    level: RatingLevel
+    device: str = ""
+    ticket: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestHelp:
+    """呼叫帮办: a citizen at `location` (a zone or a window) asks for a staff member."""
+
+    location: str
+    device: str = ""
+    note: str = ""
+
+
 Command = (
     IssueTicket
     | OpenWindow
@@ -149,4 +170,6 @@ Command = (
     | Transfer
     | HoldTicket
     | UnholdTicket
+    | RateService
+    | RequestHelp
 )

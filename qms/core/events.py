@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .model import Outcome, Ticket
+from .model import Outcome, RatingLevel, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +121,30 @@ class WindowClosed:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceRated:
+    """好差评: the rating of one step of a ticket (its index in `Ticket.steps`)."""
+
+    ticket_id: str
+    window: str
+    staff: str | None
+    service: str
+    level: RatingLevel
+    at: datetime
+    step: int
+    device: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRequested:
+    """呼叫帮办 raised to staff: someone at `location` needs help."""
+
+    location: str
+    device: str
+    at: datetime
+    note: str = ""
+
+
 Event = (
     DayOpened
     | TicketIssued
@@ -136,6 +160,8 @@ Event = (
     | WindowPaused
     | WindowResumed
     | WindowClosed
+    | ServiceRated
+    | HelpRequested
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -155,5 +181,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WindowPaused,
         WindowResumed,
         WindowClosed,
+        ServiceRated,
+        HelpRequested,
     )
 }

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from . import commands as c
 from . import events as e
-from . import issuing, rules
+from . import issuing, rating, rules
 from .errors import IllegalTransition, InvalidInput, NotFound, Refused
 from .model import (
     HallConfig,
@@ -71,6 +71,9 @@ class Hall:
         self.capacity_memo: dict[str, tuple[float, int]] = {}  # see estimate.py
         self.capacity_memo_key = (-1, -1)
         self._day_ends: datetime | None = None
+        self.ended_steps: dict[str, rating.EndedStep] = {}  # window -> its last ended step (ratings)
+        self.rated: set[tuple[str, int]] = set()  # (ticket, step) already rated
+        self.help_at: dict[str, datetime] = {}  # device -> its last call for help
         self._reset_day()
 
     # ---- queries -----------------------------------------------------------------------
@@ -173,6 +176,10 @@ class Hall:
             return [self._emit(issuing.issue_ticket(self, command, now))]
         if isinstance(command, c.Reactivate):
             return [self._emit(self._reactivate(command, now))]
+        if isinstance(command, c.RateService):
+            return [self._emit(rating.rate(self, command, now))]
+        if isinstance(command, c.RequestHelp):
+            return [self._emit(rating.request_help(self, command, now))]
         window = self.window(command.window)
         rules.check_window(command, window)
         return [self._emit(ev) for ev in self._window_action(command, window, now)]
@@ -320,6 +327,7 @@ class Hall:
                 avg = self.handling_seconds.get(ticket.service, self.services[ticket.service].handling_minutes * 60.0)
                 self.handling_seconds[ticket.service] = avg + _MOVING_AVERAGE * (event.handling_seconds - avg)
                 step = Step(ticket.service, wid, outcome, ticket.called_at or at, at)
+                self._step_ended(wid, ticket, step)
                 if nxt is None:
                     self._move(
                         event,
@@ -335,6 +343,7 @@ class Hall:
             case e.TicketTransferred(ticket_id=tid, from_window=wid, to_service=svc, to_window=target, at=at):
                 ticket = self._tickets[tid]
                 step = Step(ticket.service, wid, Outcome.TRANSFERRED, ticket.called_at or at, at)
+                self._step_ended(wid, ticket, step)
                 self._requeue(event, ticket, svc, target, step)
                 self._set_window(wid, state=WindowState.IDLE, ticket=None, since=at)
             case e.TicketNoShow(ticket_id=tid, window=wid, at=at):
@@ -367,6 +376,17 @@ class Hall:
                 self._set_window(wid, state=WindowState.IDLE, pause_reason="", since=at)
             case e.WindowClosed(window=wid, at=at):
                 self._set_window(wid, state=WindowState.CLOSED, staff=None, ticket=None, pause_reason="", since=at)
+            case e.ServiceRated(ticket_id=tid, step=step):
+                self.rated.add((tid, step))
+            case e.HelpRequested(device=device, at=at):
+                if device:
+                    self.help_at[device] = at
+
+    def _step_ended(self, window_id: str, ticket: Ticket, step: Step) -> None:
+        staff = self._windows[window_id].staff
+        self.ended_steps[window_id] = rating.EndedStep(
+            ticket.id, ticket.number, len(ticket.steps), staff, step.service, step.finished_at
+        )
 
     def _reset_day(self) -> None:
         self.yesterday, self._tickets = self._tickets, {}
@@ -380,6 +400,9 @@ class Hall:
         self.staffing += 1
         self._streaks = {w.id: Streak() for w in self.config.windows}
         self._due.clear()
+        self.ended_steps.clear()
+        self.rated.clear()
+        self.help_at.clear()
 
     def _move(self, event: e.Event, ticket_id: str, **changes: object) -> Ticket:
         ticket = self._tickets[ticket_id]

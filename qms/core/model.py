@@ -77,6 +77,35 @@ class Outcome(StrEnum):
     TRANSFERRED = "transferred"  # sent on to another service or window
 
 
+class RatingLevel(StrEnum):
+    """The five levels of 好差评, from the best; the last two count as bad."""
+
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+    VERY_DISSATISFIED = "very_dissatisfied"
+
+    @property
+    def label(self) -> str:
+        """What the citizen pressed: 非常满意 .. 非常不满意."""
+        return _RATING_LABELS[self]
+
+    @property
+    def bad(self) -> bool:
+        """差评: every named bad rating needs a follow-up."""
+        return self in (RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED)
+
+
+_RATING_LABELS = {
+    RatingLevel.VERY_SATISFIED: "非常满意",
+    RatingLevel.SATISFIED: "满意",
+    RatingLevel.BASICALLY_SATISFIED: "基本满意",
+    RatingLevel.DISSATISFIED: "不满意",
+    RatingLevel.VERY_DISSATISFIED: "非常不满意",
+}
+
+
 class WindowKind(StrEnum):
     GENERAL = "general"  # 无差别综合窗口: every service open to general windows
     SPECIALIZED = "specialized"  # 专窗: its listed services only
@@ -217,6 +246,7 @@ class HallConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     calling: CallingConfig = field(default_factory=CallingConfig)
     name_en: str = ""
+    rating_minutes: float = 10.0  # a rating pad rates the window's last ended step this long after it
 
     def __post_init__(self) -> None:
         validate_hall(self)
@@ -285,6 +315,8 @@ def validate_hall(hall: HallConfig) -> None:
         raise ConfigError("calling: max_calls must be at least 1 and times not negative")
     if c.auto_recall_seconds is not None and c.auto_recall_seconds <= 0:
         raise ConfigError("calling: auto_recall_seconds must be positive")
+    if hall.rating_minutes <= 0:
+        raise ConfigError("ratings: within_minutes must be positive")
 
 
 def serves(window: WindowConfig, services: tuple[ServiceConfig, ...]) -> dict[str, float]:

@@ -36,7 +36,7 @@ import aiosqlite
 
 from qms.core.codec import command_from_json, command_to_json, event_from_json, event_to_json, from_json, to_json
 from qms.core.errors import InvalidInput
-from qms.core.events import DayOpened, Event, TicketIssued
+from qms.core.events import DayOpened, Event, ServiceRated, TicketIssued
 from qms.core.model import Ticket, Window
 
 from .base import Record, StoredCommand
@@ -79,6 +79,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (hall, id)
         )""",
     ),
+    (
+        # 好差评: one row per rated ticket step (ServiceRated), for reports and follow-ups of
+        # bad ratings. `day` as in tickets; `bad` is 1 for the two bad levels.
+        """CREATE TABLE ratings (
+            hall TEXT NOT NULL, ticket TEXT NOT NULL, step INTEGER NOT NULL, day TEXT NOT NULL,
+            "window" TEXT NOT NULL, staff TEXT, service TEXT NOT NULL, level TEXT NOT NULL, bad INTEGER NOT NULL,
+            at TEXT NOT NULL, device TEXT NOT NULL,
+            PRIMARY KEY (hall, ticket, step)
+        )""",
+        "CREATE INDEX ratings_hall_day ON ratings (hall, day)",
+    ),
 )
 
 BUSY_TIMEOUT_MS = 5000  # another process (a report, a backup) may hold the write lock briefly
@@ -112,6 +123,10 @@ _INSERT_COMMAND = (
 _INSERT_EVENT = "INSERT INTO events (hall, command_seq, at, day, type, data) VALUES (?, ?, ?, ?, ?, ?)"
 _UPSERT_TICKET = _upsert("tickets", _TICKET_COLUMNS, keep=("hall", "id", "day"))
 _UPSERT_WINDOW = _upsert("windows", _WINDOW_COLUMNS, keep=("hall", "id"))
+_INSERT_RATING = (
+    'INSERT INTO ratings (hall, ticket, step, day, "window", staff, service, level, bad, at, device) '
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 # `+hall` keeps the planner off events_hall_type (it would read every day of the hall and
 # sort); the rowid range from the last DayOpened is the short path.
 _LOAD_EVENTS = (
@@ -167,6 +182,7 @@ class SqliteStore:
         if not records:
             return
         commands, events, tickets, windows = _encode(hall, records)
+        ratings = _rating_rows(hall, records)
         async with self._locked() as db:
             try:
                 await db.execute("BEGIN IMMEDIATE")
@@ -178,6 +194,8 @@ class SqliteStore:
                     await db.executemany(_UPSERT_TICKET, tickets)
                 if windows:
                     await db.executemany(_UPSERT_WINDOW, windows)
+                if ratings:
+                    await db.executemany(_INSERT_RATING, ratings)
                 await db.execute("COMMIT")
             except BaseException as exc:
                 # Queued behind whatever already ran; a no-op if COMMIT got through.
@@ -240,6 +258,19 @@ class SqliteStore:
         async with self._locked() as db:
             rows = await db.execute_fetchall("SELECT id, data FROM windows WHERE hall = ? ORDER BY number", (hall,))
         return [_decode(lambda data: from_json(Window, data), row[1], f"window {row[0]}") for row in rows]
+
+    async def ratings(self, hall: str, day: date | None = None) -> list[dict[str, Any]]:
+        """The hall's ratings (好差评) in the order given, one business day if given: ticket,
+        step, day, window, staff, service, level, bad, at, device."""
+        sql = 'SELECT ticket, step, day, "window", staff, service, level, bad, at, device FROM ratings WHERE hall = ?'
+        params: tuple[str, ...] = (hall,)
+        if day is not None:
+            sql += " AND day = ?"
+            params += (day.isoformat(),)
+        async with self._locked() as db:
+            rows = await db.execute_fetchall(sql + " ORDER BY rowid", params)
+        names = ("ticket", "step", "day", "window", "staff", "service", "level", "bad", "at", "device")
+        return [dict(zip(names, row, strict=True)) | {"bad": bool(row[7])} for row in rows]
 
     async def event_count(self, hall: str) -> int:
         """How many events the hall has stored, over all days."""
@@ -346,6 +377,23 @@ def _encode(hall: str, records: Sequence[Record]) -> tuple[list[Row], list[tuple
         for w in windows.values()
     ]  # fmt: skip
     return commands, events, ticket_rows, window_rows
+
+
+def _rating_rows(hall: str, records: Sequence[Record]) -> list[Row]:
+    """One ratings row per ServiceRated event of the batch (the table is a projection of them)."""
+    rows: list[Row] = []
+    for record in records:
+        for event in record.events:
+            if isinstance(event, ServiceRated):
+                match = _ID_DAY.match(event.ticket_id)
+                day = date(int(match[1][:4]), int(match[1][4:6]), int(match[1][6:])) if match else event.at.date()
+                rows.append(
+                    (
+                        hall, event.ticket_id, event.step, day.isoformat(), event.window, event.staff, event.service,
+                        event.level, int(event.level.bad), _iso(event.at), event.device,
+                    )
+                )  # fmt: skip
+    return rows
 
 
 def _ticket_day(ticket: Ticket) -> str:

@@ -158,8 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
-    with contextlib.closing(replies):
-        return serve(args.backend, sys.stdin, replies)
+    try:
+        with contextlib.closing(replies):
+            return serve(args.backend, sys.stdin, replies)
+    except BrokenPipeError:
+        # the server went away (shut down or killed) while we answered: nobody is left to tell
+        return 0
 
 
 if __name__ == "__main__":

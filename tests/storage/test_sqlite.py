@@ -26,7 +26,9 @@ from qms.core.events import (
     EVENT_TYPES,
     DayOpened,
     Event,
+    HelpRequested,
     ServiceFinished,
+    ServiceRated,
     ServiceStarted,
     TicketCalled,
     TicketExpired,
@@ -45,6 +47,7 @@ from qms.core.model import (
     Escalation,
     Outcome,
     PriorityClass,
+    RatingLevel,
     Step,
     Ticket,
     TicketState,
@@ -112,6 +115,8 @@ def every_event() -> list[Event]:
         WindowResumed(window="w1", at=at(13, 30)),
         WindowClosed(window="w1", at=at(17, 0)),
         TicketExpired(ticket_id="20261122-B007", at=at(8, 30)),
+        ServiceRated(a001.id, "w1", "zhang.san", "social", RatingLevel.DISSATISFIED, at(9, 22), 0, "pad-w1"),
+        HelpRequested("self-service", "help-1", at(9, 23), note="自助区"),
     ]
 
 
@@ -333,7 +338,9 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     threads = threading.active_count()
     store = SqliteStore(path)
-    with pytest.raises(SchemaTooNew, match="schema version 99, but this qms knows only up to 1") as caught:
+    with pytest.raises(
+        SchemaTooNew, match=f"schema version 99, but this qms knows only up to {len(sqlite_module.MIGRATIONS)}"
+    ) as caught:
         run(store.open)
     assert isinstance(caught.value, QmsError) and caught.value.code == "schema_too_new"
     deadline = time.monotonic() + 5  # the worker thread ends just after it resolved close()
@@ -351,8 +358,9 @@ def test_pending_migrations_run_in_order_and_a_failing_one_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "qms.db"
-    run(lambda: _open_close(path))
     v1 = sqlite_module.MIGRATIONS[0]
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS", (v1,))  # a database of schema version 1
+    run(lambda: _open_close(path))
     broken = ("CREATE TABLE ratings (id INTEGER PRIMARY KEY)", "CREATE TABLE ratings (id INTEGER)")
     monkeypatch.setattr(sqlite_module, "MIGRATIONS", (v1, broken))
     with pytest.raises(StorageError, match="migration 2 failed"):

@@ -1,0 +1,1 @@
+"""The server's side of the MQTT contract: the device gateway and the managed broker."""

@@ -1,0 +1,278 @@
+"""Where the broker is, and a managed Mosquitto for one-command runs.
+
+`QMS_MQTT_URL` (`mqtt://user:password@host:port`) points a production server at its own
+broker. Without it, `qms serve` and `qms demo` run Mosquitto as a child process: listening on
+127.0.0.1 only, anonymous clients refused, a password file made with `mosquitto_passwd` from
+the hall's `[[devices]]` (plus a fresh password for the server itself), an ACL under which a
+device writes only under its own `dev/<dev>/` (a bridge also under its devices'), and
+persistence in the data directory. The child gets SIGTERM when the server's process dies,
+even by `kill -9` (PR_SET_PDEATHSIG), so it never outlives the server and holds no port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import json
+import logging
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from qms.config.devices import DeviceConfig
+from qms.contract import DeviceKind, topics
+from qms.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+SERVER_USER = "qms-server"
+DEFAULT_PORT = 1883
+#: for every client socket: without it Nagle's algorithm and delayed ACKs hold small MQTT
+#: packets back for up to 40 ms, longer than the whole path from keypad to LED bar
+NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
+START_SECONDS = 10.0
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    """How to reach a broker: host, port and the credentials to log in with."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def url(self, *, with_password: bool = False) -> str:
+        """`mqtt://user@host:port` (the password only when asked: URLs end up in logs)."""
+        user = ""
+        if self.username:
+            user = self.username + (f":{self.password}" if with_password and self.password else "") + "@"
+        return f"mqtt://{user}{self.host}:{self.port}"
+
+
+def parse_url(url: str) -> BrokerAddress:
+    """`mqtt://user:password@host:port` (port 1883 by default); ConfigError if it is not one."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "mqtt" or not parts.hostname:
+        raise ConfigError(f"QMS_MQTT_URL {url!r}: expected mqtt://user:password@host:port")
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError:
+        raise ConfigError(f"QMS_MQTT_URL {url!r}: the port must be a number from 1 to 65535") from None
+    return BrokerAddress(
+        parts.hostname,
+        port,
+        unquote(parts.username) if parts.username else None,
+        unquote(parts.password) if parts.password else None,
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def mosquitto_available() -> bool:
+    """True when `mosquitto` and `mosquitto_passwd` are installed (Debian package mosquitto)."""
+    return _find("mosquitto") is not None and _find("mosquitto_passwd") is not None
+
+
+def _find(name: str) -> str | None:
+    # Debian installs the broker in /usr/sbin, which is not on every user's PATH
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/usr/local/sbin")
+
+
+def device_passwords(devices: Sequence[DeviceConfig], store: Path) -> dict[str, str]:
+    """Plain passwords of the devices that log in without a configured hash: the demo
+    passwords of the hall file, and passwords generated once and kept in `store` (0600)."""
+    try:
+        kept: dict[str, str] = json.loads(store.read_text())
+    except FileNotFoundError:
+        kept = {}
+    out: dict[str, str] = {}
+    changed = False
+    for d in devices:
+        if d.bridge is not None or d.password_hash is not None:
+            continue  # behind a bridge (it logs in for them), or a configured hash
+        if d.password is not None:
+            out[d.id] = d.password
+            continue
+        if d.id not in kept:
+            kept[d.id] = secrets.token_urlsafe(18)
+            changed = True
+        out[d.id] = kept[d.id]
+    if changed:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(kept, f, indent=2, sort_keys=True)
+        tmp.replace(store)
+    return out
+
+
+def acl_text(hall: str, devices: Sequence[DeviceConfig]) -> str:
+    """Mosquitto ACL: the server reads and writes the hall's tree; every device reads it and
+    writes only under its own `dev/<dev>/` (a bridge also under those of its devices)."""
+    root = topics.root(hall)
+    lines = [f"user {SERVER_USER}", f"topic readwrite {root}/#", ""]
+    children: dict[str, list[str]] = {}
+    for d in devices:
+        if d.bridge is not None:
+            children.setdefault(d.bridge, []).append(d.id)
+    for d in devices:
+        if d.bridge is not None:
+            continue
+        lines += [f"user {d.id}", f"topic read {root}/#"]
+        for own in [d.id, *children.get(d.id, [])] if d.kind is DeviceKind.BRIDGE else [d.id]:
+            lines.append(f"topic readwrite {root}/dev/{own}/#")
+        lines.append("")
+    return "\n".join(lines)
+
+
+class ManagedBroker:
+    """A Mosquitto child process for one server run; `start()` then `stop()`."""
+
+    def __init__(self, directory: Path, hall: str, devices: Sequence[DeviceConfig], port: int | None = None) -> None:
+        self.directory = directory
+        self.hall = hall
+        self.devices = tuple(devices)
+        self.requested_port = port
+        self.port = 0
+        self.server_password = secrets.token_urlsafe(24)
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> BrokerAddress:
+        """Where the server itself logs in."""
+        return BrokerAddress("127.0.0.1", self.port, SERVER_USER, self.server_password)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def write_files(self) -> Path:
+        """Configuration, password file and ACL in `directory`; returns the configuration's path."""
+        d = self.directory
+        d.mkdir(parents=True, exist_ok=True)
+        os.chmod(d, 0o700)
+        passwords = {SERVER_USER: self.server_password}
+        passwords.update(device_passwords(self.devices, d / "device-passwords.json"))
+        plain = d / "passwd"
+        fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.writelines(f"{user}:{password}\n" for user, password in passwords.items())
+        # -U hashes the plain file in place; hashes from the hall file are added after it
+        subprocess.run([_find("mosquitto_passwd") or "mosquitto_passwd", "-U", str(plain)], check=True, timeout=30)
+        with open(plain, "a") as f:
+            f.writelines(f"{x.id}:{x.password_hash}\n" for x in self.devices if x.password_hash and x.bridge is None)
+        (d / "acl").write_text(acl_text(self.hall, self.devices))
+        os.chmod(d / "acl", 0o600)
+        if self.port == 0:
+            wanted = self.requested_port
+            self.port = wanted if wanted is not None else (DEFAULT_PORT if port_is_free(DEFAULT_PORT) else free_port())
+        conf = d / "mosquitto.conf"
+        conf.write_text(
+            "\n".join(
+                [
+                    "# written by qms at every start; edits are lost",
+                    f"listener {self.port} 127.0.0.1",
+                    "allow_anonymous false",
+                    f"password_file {plain}",
+                    f"acl_file {d / 'acl'}",
+                    "persistence true",
+                    f"persistence_location {d}/",
+                    "autosave_interval 30",
+                    f"user {pwd.getpwuid(os.getuid()).pw_name}",  # as root, stay root: the files are ours
+                    "log_dest stderr",
+                    "log_type error",
+                    "log_type warning",
+                    "max_queued_messages 10000",
+                    "set_tcp_nodelay true",  # no Nagle: a display frame must not wait 40 ms for an ACK
+                    "",
+                ]
+            )
+        )
+        return conf
+
+    async def start(self) -> BrokerAddress:
+        """Write the files, start Mosquitto and wait until it accepts connections."""
+        conf = self.write_files()
+        self._proc = _spawn([_find("mosquitto") or "mosquitto", "-c", str(conf)], self.directory / "mosquitto.log")
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            if self._proc.poll() is not None:
+                tail = (self.directory / "mosquitto.log").read_text(errors="replace")[-500:]
+                raise RuntimeError(f"mosquitto exited with status {self._proc.returncode}: {tail.strip()}")
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                if time.monotonic() > deadline:
+                    await self.stop()
+                    raise RuntimeError(
+                        f"mosquitto did not listen on 127.0.0.1:{self.port} within {START_SECONDS} s"
+                    ) from None
+                await asyncio.sleep(0.02)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return self.address
+
+    async def stop(self) -> None:
+        """SIGTERM (Mosquitto saves its persistence file then), SIGKILL if it hangs."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+        try:
+            await asyncio.to_thread(proc.wait, 5.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            await asyncio.to_thread(proc.wait)
+
+    def kill(self) -> None:
+        """`kill -9` the broker (for tests of a broker crash); `start()` brings it back."""
+        if self._proc is not None and self._proc.poll() is None:
+            os.kill(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+        self._proc = None
+
+
+def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    # A plain function, not a coroutine: the fork happens on the event loop's thread, which
+    # lives as long as the process, so PDEATHSIG fires exactly when the server dies.
+    with open(log_path, "ab") as log_file:
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, preexec_fn=_die_with_parent
+        )
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not glibc Linux: the server's own stop() still ends the broker
+        pass

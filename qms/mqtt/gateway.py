@@ -1,0 +1,407 @@
+"""The server's MQTT gateway: devices in, displays out (see DESIGN.md and `qms.contract`).
+
+Theory of operation
+
+- One connection per hall, kept by an explicit loop: connect with a last will (`$server` =
+  `lost`, retained), subscribe to the devices' events and presence, republish every retained
+  state (each window's display, each zone's screen), then announce `$server` = `ready`; on
+  `MqttError` wait (0.2 s doubling to 2 s) and start over. State published while the broker
+  was away is therefore never lost: it is recomputed and republished on reconnect.
+- Device events become hall commands through `HallService.submit` with the request key
+  `mqtt/<device>/<msg_id>`: the actor's durable idempotency keys make a duplicate delivery
+  answer the first result and change nothing. Refusals are not stored by the actor, so the
+  gateway remembers recent refused msg_ids and answers a duplicate with the same refusal.
+  Each message gets a task whose first await is `submit`, so one device's events reach the
+  hall in the order they arrived, and the commands of many devices share a group commit.
+- Displays follow the hall's stored events (`HallService.subscribe`, fan-out after commit):
+  an event marks windows and zones dirty, and their views are computed from the committed
+  hall and published retained when they changed, each with a new `seq` (milliseconds since
+  the epoch, strictly increasing, so it keeps growing across restarts). Screens are
+  coalesced (at most one publish per zone every `screen_interval` seconds); LED bars are
+  published at once, since a citizen watches them for their number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+
+import aiomqtt
+
+from qms.config.devices import DeviceConfig
+from qms.contract import (
+    Ack,
+    ContractError,
+    DeviceState,
+    PrintTicket,
+    ScreenState,
+    ServerState,
+    TakeTicket,
+    TopicKind,
+    VoiceAnnouncement,
+    WindowDisplay,
+    parse_topic,
+    presence,
+    topics,
+)
+from qms.core import events as e
+from qms.core.errors import QmsError
+from qms.core.estimate import estimate
+from qms.service import HallService
+from qms.service.fanout import Subscription
+
+from .broker import NO_DELAY, BrokerAddress
+from .requests import StaffAccountLike, command_for, decode_for, success_message
+from .views import DisplayView, RecentCalls, window_view, zone_lines, zones
+
+log = logging.getLogger(__name__)
+# aiomqtt warns at every publish while more than ten await their PUBACK, which a burst of
+# dispenser tickets does by design: only its errors are worth the server's log
+client_log = logging.getLogger("qms.mqtt.client")
+client_log.setLevel(logging.ERROR)
+
+MIN_BACKOFF = 0.2
+MAX_BACKOFF = 2.0  # a broker back after a restart may hold stale retained state: return soon
+REFUSALS_KEPT = 10_000
+TicketUrl = Callable[[str], str]
+
+
+class SeqClock:
+    """Strictly increasing sequence numbers: milliseconds since the epoch, +1 on a tie."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self) -> int:
+        self._last = max(self._last + 1, time.time_ns() // 1_000_000)
+        return self._last
+
+
+class Gateway:
+    """One hall's MQTT gateway (see the module docstring); `start()` then `stop()`."""
+
+    def __init__(
+        self,
+        service: HallService,
+        devices: Sequence[DeviceConfig],
+        address: BrokerAddress,
+        *,
+        ticket_url: TicketUrl,
+        screen_interval: float = 0.5,
+        client_id: str | None = None,
+        staff: Sequence[StaffAccountLike] = (),
+    ) -> None:
+        self.service = service
+        self.hall_id = service.id
+        self.devices = {d.id: d for d in devices}
+        self.staff = {a.username: a for a in staff}
+        self.address = address
+        self.ticket_url = ticket_url
+        self.screen_interval = screen_interval
+        self.client_id = client_id or f"qms-server-{self.hall_id}"
+        self.connected = asyncio.Event()
+        self.presence: dict[str, DeviceState] = {}
+        self.stats = {"events": 0, "refused": 0, "published": 0, "connections": 0}
+        self._client: aiomqtt.Client | None = None
+        self._seq = SeqClock()
+        self._windows = {w.id: w for w in service.config.windows}
+        self._displays: dict[str, tuple[DisplayView, WindowDisplay]] = {}
+        self._screens: dict[str, ScreenState] = {}
+        self._recent = RecentCalls(service.config)
+        self._dirty_zones: set[str] = set()
+        self._screen_wakeup = asyncio.Event()
+        self._refusals: OrderedDict[str, Ack] = OrderedDict()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._handlers: set[asyncio.Task[None]] = set()
+
+    # ---- life cycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Compute every display from the stored hall and start connecting (in the background)."""
+        hall = await self.service.committed()
+        self._recent.seed(hall)
+        for window_id in self._windows:
+            self._refresh_window(window_id)
+        self._dirty_zones.update(zones(self.service.config))
+        self._refresh_screens()
+        subscription = self.service.subscribe(maxsize=100_000)
+        self._tasks = [
+            asyncio.create_task(self._follow_hall(subscription), name=f"mqtt-hall-{self.hall_id}"),
+            asyncio.create_task(self._screens_loop(), name=f"mqtt-screens-{self.hall_id}"),
+            asyncio.create_task(self._connection_loop(), name=f"mqtt-{self.hall_id}"),
+        ]
+
+    async def stop(self) -> None:
+        """Say `$server` = `disconnected` (an orderly stop, not a loss) and disconnect."""
+        client = self._client
+        if client is not None:
+            with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+                await client.publish(
+                    topics.server(self.hall_id), presence(ServerState.DISCONNECTED), qos=1, retain=True, timeout=2
+                )
+        for task in [*self._tasks, *self._handlers]:
+            task.cancel()
+        for task in [*self._tasks, *self._handlers]:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def announce(self, zone: str, text: str, audio_url: str | None = None) -> bool:
+        """Publish a call for a zone's speakers (`voice/<zone>`, not retained: a late player
+        must not replay an old call). False when the broker is away: the call is not queued."""
+        payload = VoiceAnnouncement(self._seq.next(), text, audio_url)
+        if self._client is None:
+            return False
+        await self._publish(topics.voice(self.hall_id, zone), payload.encode())
+        return True
+
+    # ---- the connection ----------------------------------------------------------------
+
+    async def _connection_loop(self) -> None:
+        backoff = MIN_BACKOFF
+        a = self.address
+        will = aiomqtt.Will(topics.server(self.hall_id), presence(ServerState.LOST), qos=1, retain=True)
+        while True:
+            try:
+                async with aiomqtt.Client(
+                    a.host,
+                    a.port,
+                    username=a.username,
+                    password=a.password,
+                    identifier=self.client_id,
+                    will=will,
+                    keepalive=10,
+                    clean_session=True,  # device events missed while away are retried by the devices
+                    timeout=5,
+                    socket_options=NO_DELAY,
+                    logger=client_log,
+                ) as client:
+                    await client.subscribe(
+                        [(topics.all_device_events(self.hall_id), 1), (topics.all_device_states(self.hall_id), 1)]
+                    )
+                    self._client = client
+                    await self._republish(client)
+                    await client.publish(topics.server(self.hall_id), presence(ServerState.READY), qos=1, retain=True)
+                    self.stats["connections"] += 1
+                    self.connected.set()
+                    log.info("hall %s: connected to the broker at %s", self.hall_id, a.url())
+                    backoff = MIN_BACKOFF
+                    async for message in client.messages:
+                        self._dispatch(message)
+            except aiomqtt.MqttError as exc:
+                if self.connected.is_set():
+                    log.warning("hall %s: lost the broker at %s: %s", self.hall_id, a.url(), exc)
+                else:
+                    log.debug("hall %s: cannot reach the broker at %s: %s", self.hall_id, a.url(), exc)
+            finally:
+                self._client = None
+                self.connected.clear()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _republish(self, client: aiomqtt.Client) -> None:
+        """Every retained state again: the broker may have lost it, or kept an older one."""
+        for window_id, (_, display) in self._displays.items():
+            await client.publish(topics.window_display(self.hall_id, window_id), display.encode(), qos=1, retain=True)
+        for zone, state in self._screens.items():
+            await client.publish(topics.screen(self.hall_id, zone), state.encode(), qos=1, retain=True)
+
+    async def _publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
+        """Publish if connected; state is republished on reconnect, answers are retried by devices."""
+        client = self._client
+        if client is None:
+            return
+        try:
+            await client.publish(topic, payload, qos=1, retain=retain)
+            self.stats["published"] += 1
+        except aiomqtt.MqttError as exc:
+            log.debug("hall %s: publishing %s failed: %s", self.hall_id, topic, exc)
+
+    # ---- devices in --------------------------------------------------------------------
+
+    def _dispatch(self, message: aiomqtt.Message) -> None:
+        payload = message.payload
+        data = bytes(payload) if isinstance(payload, bytes | bytearray) else str(payload or "").encode()
+        try:
+            topic = parse_topic(message.topic.value)
+        except ContractError as err:
+            log.warning("hall %s: ignored a message on %r: %s", self.hall_id, message.topic.value, err)
+            return
+        if topic.hall != self.hall_id or topic.device is None:
+            return
+        if topic.kind is TopicKind.DEVICE_STATE:
+            self._note_presence(topic.device, data)
+        elif topic.kind is TopicKind.EVENT and topic.name is not None:
+            task = asyncio.create_task(self._handle_event(topic.device, topic.name, data))
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
+
+    def _note_presence(self, device_id: str, data: bytes) -> None:
+        try:
+            state = DeviceState.decode(data)
+        except ContractError as err:
+            log.warning("hall %s: device %s sent a bad $state: %s", self.hall_id, device_id, err)
+            return
+        if self.presence.get(device_id) is not state:
+            level = logging.WARNING if state is DeviceState.LOST else logging.INFO
+            log.log(level, "hall %s: device %s is %s", self.hall_id, device_id, state.value)
+        self.presence[device_id] = state
+
+    async def _handle_event(self, device_id: str, name: str, data: bytes) -> None:
+        self.stats["events"] += 1
+        msg_id = _msg_id_of(data)
+        device = self.devices.get(device_id)
+        key = f"mqtt/{device_id}/{msg_id}"
+        try:
+            event = decode_for(device, device_id, name, data)
+            assert device is not None
+            refused = self._refusals.get(key)
+            if refused is not None:  # a duplicate of a refused event: the same answer, no new try
+                await self._ack(device_id, refused)
+                return
+            command = command_for(device, event, self.staff)
+            events = await self.service.submit(command, actor=device_id, request_key=key)  # the first await
+        except (ContractError, QmsError) as err:
+            self.stats["refused"] += 1
+            code = err.code
+            message = err.message
+            log.info("hall %s: refused evt/%s of %s (%s): %s", self.hall_id, name, device_id, code, message)
+            ack = Ack(msg_id, ok=False, error=code, message=message)
+            if isinstance(err, ContractError) or err.code not in ("storage_unavailable", "hall_stopped"):
+                self._remember_refusal(key, ack)
+            await self._ack(device_id, ack)
+            return
+        except Exception:  # a bug must not end the gateway: answer, log, go on
+            log.exception("hall %s: evt/%s of %s failed", self.hall_id, name, device_id)
+            await self._ack(device_id, Ack(msg_id, ok=False, error="internal_error", message="please try again"))
+            return
+        if isinstance(event, TakeTicket):
+            await self._print(device_id, msg_id, events)
+        await self._ack(device_id, Ack(msg_id, ok=True, message=success_message(device, event, events)))
+
+    def _remember_refusal(self, key: str, ack: Ack) -> None:
+        self._refusals[key] = ack
+        while len(self._refusals) > REFUSALS_KEPT:
+            self._refusals.popitem(last=False)
+
+    async def _ack(self, device_id: str, ack: Ack) -> None:
+        await self._publish(topics.device_ack(self.hall_id, device_id), ack.encode())
+
+    async def _print(self, device_id: str, msg_id: str, events: Sequence[e.Event]) -> None:
+        issued = next((ev for ev in events if isinstance(ev, e.TicketIssued)), None)
+        if issued is None:
+            return
+        ticket = issued.ticket
+        hall = await self.service.committed()
+        now = self.service.now()
+        try:
+            est = estimate(hall, ticket.id, now)
+            ahead, eta = est.people_ahead, est.eta_minutes
+        except QmsError:  # replayed after the day rolled over
+            ahead, eta = 0, None
+        service = hall.services[ticket.service]
+        command = PrintTicket(
+            msg_id=("p-" + msg_id)[:64],  # the same for a repeated take: a printer prints once
+            ticket=ticket.id,
+            number=ticket.number,
+            service=service.id,
+            service_name=service.name,
+            hall_name=hall.config.name,
+            issued_at=hall.local(ticket.issued_at).isoformat(),
+            people_ahead=ahead,
+            eta_minutes=eta,
+            qr_url=self.ticket_url(ticket.id),
+        )
+        await self._publish(topics.device_command(self.hall_id, device_id, "print"), command.encode())
+
+    # ---- displays out ------------------------------------------------------------------
+
+    async def _follow_hall(self, sub: Subscription) -> None:
+        while True:
+            async for event in sub:
+                windows = self._note(event)
+                if windows:
+                    await self.service.committed()
+                    # all views from this one committed state, before the next await
+                    views = [(w, self._refresh_window(w)) for w in windows]
+                    for window_id, view in views:
+                        if view is not None:
+                            await self._publish(
+                                topics.window_display(self.hall_id, window_id), view.encode(), retain=True
+                            )
+            if not sub.overflowed:
+                return  # the hall stopped
+            # fell behind: start over from the stored state
+            log.warning("hall %s: the MQTT gateway fell behind the hall; recomputing every display", self.hall_id)
+            sub = self.service.subscribe(maxsize=100_000)
+            hall = await self.service.committed()
+            self._recent.seed(hall)
+            views = [(w, self._refresh_window(w)) for w in self._windows]
+            for window_id, view in views:
+                if view is not None:
+                    await self._publish(topics.window_display(self.hall_id, window_id), view.encode(), retain=True)
+            self._dirty_zones.update(zones(self.service.config))
+            self._screen_wakeup.set()
+
+    def _note(self, event: e.Event) -> list[str]:
+        """Mark what `event` changes; returns the windows whose display may have changed."""
+        if isinstance(event, e.ServiceRated | e.HelpRequested):
+            return []
+        self._dirty_zones.update(self._screens)  # waiting counts and estimates move with everything else
+        self._screen_wakeup.set()
+        if isinstance(event, e.DayOpened):
+            self._recent.clear()
+            return list(self._windows)
+        if isinstance(event, e.TicketCalled):
+            number = event.ticket_id.rsplit("-", 1)[-1]
+            self._recent.add(number, event.window, event.at)
+        found = [getattr(event, name, None) for name in ("window", "from_window")]
+        return [w for w in found if isinstance(w, str) and w in self._windows]
+
+    def _refresh_window(self, window_id: str) -> WindowDisplay | None:
+        """The window's display if it changed (with a new seq), else None."""
+        view = window_view(self.service.hall, self._windows[window_id])
+        old = self._displays.get(window_id)
+        if old is not None and old[0] == view:
+            return None
+        display = WindowDisplay(self._seq.next(), view.ticket, view.text, view.state)
+        self._displays[window_id] = (view, display)
+        return display
+
+    def _refresh_screens(self) -> list[tuple[str, ScreenState]]:
+        hall, now = self.service.hall, self.service.now()
+        changed = []
+        for zone in sorted(self._dirty_zones):
+            waiting, eta = zone_lines(hall, zone, now)
+            recent = self._recent.of(zone)
+            old = self._screens.get(zone)
+            if old is not None and (old.recent, old.waiting, old.eta) == (recent, waiting, eta):
+                continue
+            state = ScreenState(self._seq.next(), recent, waiting, eta)
+            self._screens[zone] = state
+            changed.append((zone, state))
+        self._dirty_zones.clear()
+        return changed
+
+    async def _screens_loop(self) -> None:
+        while True:
+            await self._screen_wakeup.wait()
+            self._screen_wakeup.clear()
+            await self.service.committed()
+            for zone, state in self._refresh_screens():
+                await self._publish(topics.screen(self.hall_id, zone), state.encode(), retain=True)
+            await asyncio.sleep(self.screen_interval)
+
+
+def _msg_id_of(data: bytes) -> str:
+    """The msg_id to answer, even from a payload that is otherwise bad."""
+    try:
+        value = json.loads(data).get("msg_id")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return "-"
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else "-"

@@ -1,0 +1,95 @@
+"""The devices' side of a running server: broker (external or managed) plus gateway.
+
+`DeviceLink.start()` decides where the broker is: `QMS_MQTT_URL` if set ("off" for none);
+otherwise a managed Mosquitto child when the hall has `[[devices]]` and Mosquitto is
+installed. When it is not, the server still runs and says so once: devices unavailable.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from qms.config import HallFile, Settings
+from qms.contract import DeviceKind
+from qms.core.errors import ConfigError
+from qms.service import HallService
+
+from .broker import BrokerAddress, ManagedBroker, mosquitto_available, parse_url
+from .gateway import Gateway
+
+log = logging.getLogger(__name__)
+
+
+MQTT_DIR = "mqtt"
+
+
+class DeviceLink:
+    """Broker and gateway of one hall for one server run."""
+
+    def __init__(self, hall_file: HallFile, settings: Settings, service: HallService) -> None:
+        self.hall_file = hall_file
+        self.settings = settings
+        self.service = service
+        self.broker: ManagedBroker | None = None
+        self.gateway: Gateway | None = None
+        self.address: BrokerAddress | None = None
+
+    def ticket_url(self, ticket_id: str) -> str:
+        """The link in a ticket's QR code: the ticket's public page (its state, people ahead, wait)."""
+        base = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
+        return f"{base}/api/v1/halls/{self.service.id}/tickets/{ticket_id}"
+
+    async def start(self) -> str:
+        """Start what the settings ask for; returns one line saying what that is."""
+        url = self.settings.mqtt_url
+        if url is not None and url.lower() == "off":
+            return "off (QMS_MQTT_URL=off)"
+        if url is not None:
+            try:
+                self.address = parse_url(url)
+            except ConfigError as err:
+                log.error("devices unavailable: %s", err.message)
+                return f"unavailable: {err.message}"
+            what = f"{self.address.url()} (QMS_MQTT_URL)"
+        else:
+            if not self.hall_file.devices:
+                return "off (the hall file lists no [[devices]])"
+            if not mosquitto_available():
+                log.warning("devices unavailable: Mosquitto is not installed (apt-get install mosquitto)")
+                return "unavailable: Mosquitto is not installed (apt-get install mosquitto, or set QMS_MQTT_URL)"
+            directory = self.settings.data_dir / MQTT_DIR
+            self.broker = ManagedBroker(directory, self.service.id, self.hall_file.devices, self.settings.mqtt_port)
+            try:
+                self.address = await self.broker.start()
+            except (RuntimeError, OSError) as err:
+                log.error("devices unavailable: the managed Mosquitto did not start: %s", err)
+                self.broker = None
+                return f"unavailable: the managed Mosquitto did not start: {err}"
+            what = (
+                f"mqtt://127.0.0.1:{self.address.port} (managed Mosquitto; generated device passwords in "
+                f"{directory / 'device-passwords.json'})"
+            )
+            bar = next((d for d in self.hall_file.devices if d.kind is DeviceKind.LED_BAR and d.password), None)
+            if bar is not None and bar.window is not None:  # a demo hall: show how to try a bar
+                what += (
+                    f"\n  led bar:   python -m displays.ledbar --broker mqtt://{bar.id}:{bar.password}@127.0.0.1:"
+                    f"{self.address.port} --hall {self.service.id} --window {bar.window}"
+                )
+        self.gateway = Gateway(
+            self.service,
+            self.hall_file.devices,
+            self.address,
+            ticket_url=self.ticket_url,
+            staff=self.hall_file.staff,
+        )
+        await self.gateway.start()
+        return what
+
+    async def stop(self) -> None:
+        """Stop the gateway (announcing `$server` = `disconnected`), then the managed broker."""
+        if self.gateway is not None:
+            await self.gateway.stop()
+            self.gateway = None
+        if self.broker is not None:
+            await self.broker.stop()
+            self.broker = None

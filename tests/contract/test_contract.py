@@ -1,0 +1,178 @@
+"""The MQTT contract: topics round-trip, payloads validate, bad input gets a stable code."""
+
+from __future__ import annotations
+
+import pytest
+
+from qms.contract import (
+    EVENTS_BY_KIND,
+    Ack,
+    Button,
+    ButtonPressed,
+    ContractError,
+    DeviceKind,
+    DeviceMeta,
+    DeviceState,
+    DisplayState,
+    HelpPressed,
+    PrintTicket,
+    QueueCount,
+    RatingGiven,
+    RatingLevel,
+    RecentCall,
+    ScreenState,
+    ServerState,
+    ServiceEta,
+    ShowText,
+    TakeTicket,
+    TopicKind,
+    VoiceAnnouncement,
+    WindowDisplay,
+    command_name,
+    decode_command,
+    decode_event,
+    parse_topic,
+    presence,
+    topics,
+)
+
+
+def test_topics_round_trip():
+    cases = [
+        (topics.server("qingyuan"), TopicKind.SERVER, {}),
+        (topics.device_state("qingyuan", "kp-w1"), TopicKind.DEVICE_STATE, {"device": "kp-w1"}),
+        (topics.device_meta("qingyuan", "kp-w1"), TopicKind.DEVICE_META, {"device": "kp-w1"}),
+        (topics.device_event("qingyuan", "kp-w1", "button"), TopicKind.EVENT, {"device": "kp-w1", "name": "button"}),
+        (topics.device_command("qingyuan", "d1", "print"), TopicKind.COMMAND, {"device": "d1", "name": "print"}),
+        (topics.device_ack("qingyuan", "d1"), TopicKind.ACK, {"device": "d1"}),
+        (topics.window_display("qingyuan", "w5"), TopicKind.DISPLAY, {"window": "w5"}),
+        (topics.screen("qingyuan", "main"), TopicKind.SCREEN, {"zone": "main"}),
+        (topics.voice("qingyuan", "main"), TopicKind.VOICE, {"zone": "main"}),
+    ]
+    for text, kind, parts in cases:
+        assert text.startswith("qms/1/qingyuan/")
+        parsed = parse_topic(text)
+        assert parsed.hall == "qingyuan" and parsed.kind is kind
+        for name, value in parts.items():
+            assert getattr(parsed, name) == value
+    assert topics.window_display("h", "w1") == "qms/1/h/window/w1/display"
+    assert topics.server("h") == "qms/1/h/$server"
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "qms/2/h/$server",  # another contract version
+        "other/1/h/$server",
+        "qms/1/H/$server",  # ids are lower case
+        "qms/1/h/dev/kp 1/evt/button",
+        "qms/1/h/dev/kp/evt",
+        "qms/1/h/dev/kp/evt/button/extra",
+        "qms/1/h/window/w1",
+        "qms/1/h",
+        "",
+    ],
+)
+def test_bad_topics_are_refused(topic):
+    with pytest.raises(ContractError) as err:
+        parse_topic(topic)
+    assert err.value.code == "bad_topic"
+
+
+def test_builders_refuse_bad_ids():
+    with pytest.raises(ContractError) as err:
+        topics.device_event("h", "Keypad/1", "button")
+    assert err.value.code == "bad_id"
+
+
+def test_payloads_round_trip():
+    payloads = [
+        ButtonPressed("m-1", Button.TRANSFER, window="w1", to_service="tax", reason="专窗办理"),
+        TakeTicket("7", "social", id_number="440103199003071234"),
+        RatingGiven("r1", RatingLevel.VERY_DISSATISFIED, ticket="A023"),
+        HelpPressed("h1", note="自助区 3 号机"),
+        PrintTicket(
+            "print-7",
+            "20261123-A023",
+            "A023",
+            "social",
+            "社保卡办理",
+            "清远市政务服务中心",
+            "2026-11-23T09:00:00+08:00",
+            4,
+            12,
+            "http://127.0.0.1:8000/t/x",
+        ),
+        ShowText("s1", "已呼叫 A023", seconds=5.0),
+        Ack("m-1", ok=False, error="window_busy", message="窗口忙"),
+        Ack("m-2", ok=True),
+        DeviceMeta(DeviceKind.KEYPAD, model="QK-3", firmware="1.2", parent="bridge-1"),
+        WindowDisplay(1, "A023", "请 A023 号", DisplayState.CALLING),
+        ScreenState(
+            2,
+            (RecentCall("A023", "w5", 5, "5号窗口", "2026-11-23T09:00:00+08:00"),),
+            (QueueCount("social", "社保卡办理", "A", 3),),
+            (ServiceEta("social", 12), ServiceEta("tax", None)),
+        ),
+        VoiceAnnouncement(3, "请 A023 号到 5 号窗口办理"),
+    ]
+    for payload in payloads:
+        data = payload.encode()
+        assert isinstance(data, bytes)
+        assert type(payload).decode(data) == payload
+    assert "请" in WindowDisplay(1, None, "请", DisplayState.IDLE).encode().decode()  # readable UTF-8
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b"{", "bad_json"),
+        (b"\xff\xfe", "bad_json"),
+        (b"[1, 2]", "bad_payload"),
+        (b'{"button": "next"}', "missing_field"),
+        (b'{"msg_id": "a", "button": "jump"}', "bad_value"),
+        (b'{"msg_id": "a", "button": "next", "extra": 1}', "unknown_field"),
+        (b'{"msg_id": 5, "button": "next"}', "bad_payload"),
+        (b'{"msg_id": "has space", "button": "next"}', "bad_value"),
+        (b'{"msg_id": "a", "button": "transfer"}', "missing_field"),
+        (b'{"msg_id": "a", "button": "pause", "reason": "' + b"x" * 300 + b'"}', "bad_value"),
+        (b'{"msg_id": "a", "button": "next"}' + b" " * 20000, "too_large"),
+    ],
+)
+def test_bad_button_payloads(payload, code):
+    with pytest.raises(ContractError) as err:
+        decode_event("button", payload)
+    assert err.value.code == code
+
+
+def test_unknown_event_and_command_names():
+    with pytest.raises(ContractError) as err:
+        decode_event("explode", b"{}")
+    assert err.value.code == "unknown_event"
+    with pytest.raises(ContractError) as err:
+        decode_command("explode", b"{}")
+    assert err.value.code == "unknown_command"
+    assert command_name(ShowText("a", "x")) == "show"
+    assert decode_command("beep", b'{"msg_id": "b", "times": 2}').times == 2  # type: ignore[union-attr]
+
+
+def test_presence_words():
+    assert ServerState.decode(b"lost") is ServerState.LOST
+    assert DeviceState.decode("ready") is DeviceState.READY
+    assert presence(ServerState.READY) == b"ready"
+    with pytest.raises(ContractError) as err:
+        ServerState.decode(b"maybe")
+    assert err.value.code == "bad_value"
+
+
+def test_ack_needs_an_error_code_exactly_when_not_ok():
+    with pytest.raises(ContractError):
+        Ack("a", ok=False)
+    with pytest.raises(ContractError):
+        Ack("a", ok=True, error="x")
+
+
+def test_every_kind_has_its_events():
+    assert set(EVENTS_BY_KIND) == set(DeviceKind)
+    assert EVENTS_BY_KIND[DeviceKind.KEYPAD] == {"button"}
+    assert "take" in EVENTS_BY_KIND[DeviceKind.DISPENSER]
