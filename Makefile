@@ -1,12 +1,12 @@
 # The two commands of the quick start: `make run` and `make test`.
 # Both create .venv and install what they need; as root they also install the Debian
-# packages the hall uses (none are needed yet beyond Python itself).
+# packages the hall uses (chromium: the booking page's browser tests).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEBIAN_PACKAGES ?=
+DEBIAN_PACKAGES ?= chromium
 
 .PHONY: run test lint typecheck bench install debian clean
 

@@ -15,10 +15,15 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
+from qms.booking.calendar import StatutoryCalendar
+from qms.booking.people import PersonHasher
 from qms.config import HallFile, Settings
 from qms.service import HallService
+from qms.service.booking import BookingService
 from qms.storage import SqliteStore
+from qms.storage.bookings import SqliteBookingStore
 from qms.web.app import create_app
+from qms.web.booking_desk import BookingDesk
 
 DATABASE_NAME = "qms.sqlite3"
 
@@ -44,17 +49,30 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(settings.data_dir / DATABASE_NAME)
     service = HallService(hall_file.hall, store)
+    secret = load_secret(settings.secret_file)
+    desks: dict[str, BookingDesk] = {}
+    booking_store = SqliteBookingStore(settings.data_dir / DATABASE_NAME)
+    if hall_file.booking is not None:  # online booking: its own actor and tables (qms.service.booking)
+        booking = BookingService(service, hall_file.booking, booking_store, StatutoryCalendar())
+        desks[service.id] = BookingDesk(booking, PersonHasher(secret), hall_file.site, hall_file.neighbours)
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
         await store.open()
         try:
             await service.start()
+            if desks:
+                await booking_store.open()
             try:
+                for desk in desks.values():
+                    await desk.service.start()
                 yield
             finally:
+                for desk in desks.values():
+                    await desk.service.stop()
+                await booking_store.close()
                 await service.stop()
         finally:
             await store.close()
 
-    return create_app({service.id: service}, hall_file.staff, load_secret(settings.secret_file), runtime=runtime)
+    return create_app({service.id: service}, hall_file.staff, secret, runtime=runtime, bookings=desks)

@@ -8,8 +8,8 @@ because a `HallService` may rebuild its `Hall` after a storage failure.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Protocol, cast
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
 
 from starlette.requests import HTTPConnection
 
@@ -50,6 +50,8 @@ class WebState:
     throttle: LoginThrottle
     max_body_bytes: int
     subscriber_queue: int  # events a websocket client may fall behind before it is cut off
+    # hall id -> booking_desk.BookingDesk, for the halls that take online bookings
+    bookings: Mapping[str, Any] = field(default_factory=dict)
 
 
 def web_state(conn: HTTPConnection) -> WebState:

@@ -333,7 +333,8 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     threads = threading.active_count()
     store = SqliteStore(path)
-    with pytest.raises(SchemaTooNew, match="schema version 99, but this qms knows only up to 1") as caught:
+    known = len(sqlite_module.MIGRATIONS)
+    with pytest.raises(SchemaTooNew, match=f"schema version 99, but this qms knows only up to {known}") as caught:
         run(store.open)
     assert isinstance(caught.value, QmsError) and caught.value.code == "schema_too_new"
     deadline = time.monotonic() + 5  # the worker thread ends just after it resolved close()
