@@ -352,8 +352,9 @@ def test_pending_migrations_run_in_order_and_a_failing_one_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "qms.db"
-    run(lambda: _open_close(path))
     v1 = sqlite_module.MIGRATIONS[0]
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS", (v1,))  # a database at version 1, whatever came later
+    run(lambda: _open_close(path))
     broken = ("CREATE TABLE ratings (id INTEGER PRIMARY KEY)", "CREATE TABLE ratings (id INTEGER)")
     monkeypatch.setattr(sqlite_module, "MIGRATIONS", (v1, broken))
     with pytest.raises(StorageError, match="migration 2 failed"):
