@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -346,10 +347,8 @@ def test_a_stored_history_reads_back_to_the_same_state() -> None:
 def test_no_slot_is_ever_overbooked_and_no_person_passes_a_limit(requests: list[tuple[int, int, int]]) -> None:
     led, cal = ledger(BookingRules(services=RULES.services, per_week=2)), FakeWorkingDays()
     for person, day, hour in requests:
-        try:
+        with contextlib.suppress(QmsError):  # refusals are expected: the invariants are what counts
             led.book(booking(f"p{person}", start=slot(day, hour)), NOW, cal)
-        except QmsError:
-            pass
     for day in (24, 25, 26):
         assert all(s.booked <= s.capacity for s in led.slots("social", date(2026, 11, day), cal))
     for person in range(31):
