@@ -89,23 +89,23 @@ def parse_booking(
         )
     if not bookable:
         raise t.error("empty; expected at least one [[booking.services]] entry", "services")
+    values = {
+        "horizon_days": t.get("horizon_days", integer(1, 60), d.horizon_days),
+        "lead_days": t.get("lead_days", integer(0, 30), d.lead_days),
+        "cancel_cutoff_minutes": t.get("cancel_cutoff_minutes", integer(0, 7 * 24 * 60), d.cancel_cutoff_minutes),
+        "per_day": t.get("per_day", integer(1), d.per_day),
+        "per_week": t.get("per_week", integer(1), d.per_week),
+        "per_month": t.get("per_month", integer(1), d.per_month),
+        "per_service_day": t.get("per_service_day", integer(1), d.per_service_day),
+        "max_no_shows": t.get("max_no_shows", integer(0), d.max_no_shows),
+        "no_show_days": t.get("no_show_days", integer(1, 366), d.no_show_days),
+        "max_cancellations": t.get("max_cancellations", integer(0), d.max_cancellations),
+        "blacklist_days": t.get("blacklist_days", integer(1, 3660), d.blacklist_days),
+    }
+    late = t.get("late_check_in", choice(LateCheckIn), d.late_check_in)
     try:
-        rules = BookingRules(
-            services=tuple(bookable),
-            horizon_days=t.get("horizon_days", integer(1, 60), d.horizon_days),
-            lead_days=t.get("lead_days", integer(0, 30), d.lead_days),
-            cancel_cutoff_minutes=t.get("cancel_cutoff_minutes", integer(0, 7 * 24 * 60), d.cancel_cutoff_minutes),
-            late_check_in=t.get("late_check_in", choice(LateCheckIn), d.late_check_in),
-            per_day=t.get("per_day", integer(1), d.per_day),
-            per_week=t.get("per_week", integer(1), d.per_week),
-            per_month=t.get("per_month", integer(1), d.per_month),
-            per_service_day=t.get("per_service_day", integer(1), d.per_service_day),
-            max_no_shows=t.get("max_no_shows", integer(0), d.max_no_shows),
-            no_show_days=t.get("no_show_days", integer(1, 366), d.no_show_days),
-            max_cancellations=t.get("max_cancellations", integer(0), d.max_cancellations),
-            blacklist_days=t.get("blacklist_days", integer(1, 3660), d.blacklist_days),
-        )
-    except ConfigError as exc:
+        rules = BookingRules(services=tuple(bookable), late_check_in=late, **values)
+    except ConfigError as exc:  # cross-key checks of BookingRules, for anything not caught above
         raise t.error(exc.message) from None
     neighbours: list[NeighbourHall] = []
     for n in t.tables("neighbours"):
