@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 
 
@@ -42,3 +43,18 @@ class FakeWorkingDays:
             self.on.add(day)
         elif working is False:
             self.off.add(day)
+
+
+class JumpClock:
+    """A clock that runs in real time from a chosen moment and can jump ahead, for timers
+    that must fire by themselves (the actor sleeps until its next deadline)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.jump(now)
+
+    def jump(self, now: datetime) -> None:
+        self._base = now
+        self._started = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self._base + timedelta(seconds=time.monotonic() - self._started)
