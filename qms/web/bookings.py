@@ -127,11 +127,9 @@ async def book(request: Request) -> Response:
         command = MakeBooking(service, start, person.key, person.id_masked, person.phone_masked, new_code(), channel)
         try:
             made = await desk.service.submit(Book(command, key))
-        except Conflict as err:
+        except QmsError as err:
             if err.code == "booking_code_taken" and attempt + 1 < CODE_ATTEMPTS:
                 continue
-            raise
-        except QmsError as err:
             if err.code == "slot_full":
                 return await _full(request, desk, err, service, day)
             raise
