@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("hash-password", help="print the argon2 hash of a password for a hall file's [[staff]]")
 
     bench = sub.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("what", choices=["core", "api", "all"])
+    bench.add_argument("what", choices=["core", "api", "booking", "all"])
     bench.add_argument("--requests", type=int, default=5000, help="api: tickets to issue")
     bench.add_argument("--concurrency", type=int, default=64, help="api: connections at once")
 
@@ -158,6 +158,11 @@ def _bench(args: argparse.Namespace) -> int:
         from qms.bench import api
 
         api.main(requests=args.requests, concurrency=args.concurrency)
+    if args.what in ("booking", "all"):
+        from qms.bench import booking
+
+        if not booking.main():
+            return 1
     return 0
 
 
