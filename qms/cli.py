@@ -113,6 +113,8 @@ def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
         f"  events:    ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/events",
         f"  login:     POST {base}/auth/login",
     ]
+    if hall_file.booking is not None:
+        lines.append(f"  booking:   http://{settings.host}:{settings.port}/book/{hall.id}")
     if demo and hall_file.staff:
         names = ", ".join(a.username for a in hall_file.staff[:6])
         lines.append(f"  demo staff: {names} (passwords in {DEMO_CONFIG.relative_to(REPO)})")
@@ -129,6 +131,9 @@ def _check(path: Path) -> int:
     print(f"  {len(hall.services)} services in {len(departments)} departments")
     print(f"  {len(hall.windows)} windows, {general} general")
     print(f"  {len(hall_file.staff)} staff accounts")
+    if hall_file.booking is not None:
+        booked = ", ".join(s.service for s in hall_file.booking.services)
+        print(f"  online booking: {booked}; {len(hall_file.neighbours)} neighbour halls")
     return 0
 
 
