@@ -26,6 +26,17 @@ class StatutoryCalendar:
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
         self.overrides: dict[date, bool] = dict(overrides or {})
         self._warned: set[int] = set()
+        # the package's answers never change, and it validates each date slowly (it scans its
+        # whole table for the years it knows): remember them; None for a year it lacks
+        self._package: dict[date, bool | None] = {}
+
+    def _statutory(self, day: date) -> bool | None:
+        if day not in self._package:
+            try:
+                self._package[day] = bool(chinese_calendar.is_workday(day))
+            except NotImplementedError:
+                self._package[day] = None
+        return self._package[day]
 
     def set_override(self, day: date, working: bool | None) -> None:
         """Make `day` a working day or a day off; None removes the override."""
@@ -36,11 +47,7 @@ class StatutoryCalendar:
 
     def known(self, day: date) -> bool:
         """True when the package covers `day`'s year."""
-        try:
-            chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return False
-        return True
+        return self._statutory(day) is not None
 
     def provisional(self, day: date) -> bool:
         """True when neither an override nor the package decides `day` (weekday rule used)."""
@@ -51,9 +58,8 @@ class StatutoryCalendar:
         override = self.overrides.get(day)
         if override is not None:
             return override
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
+        statutory = self._statutory(day)
+        if statutory is None:
             if day.year not in self._warned:
                 self._warned.add(day.year)
                 log.warning(
@@ -62,6 +68,7 @@ class StatutoryCalendar:
                     day.year,
                 )
             return day.weekday() < 5
+        return statutory
 
     def day_name(self, day: date) -> str:
         """The holiday's name (e.g. "National Day") on a statutory day off, else ""."""

@@ -71,6 +71,9 @@ class BookingLedger:
         self._booked: dict[tuple[str, datetime], int] = {}
         self.blacklist: dict[str, list[BlacklistEntry]] = {}
         self._deadlines: list[tuple[datetime, str]] = []
+        # a day's slot times and capacities, by (service, day, working): the hall's hours never
+        # change while it runs, the calendar only through `working`, which is part of the key
+        self._times: dict[tuple[str, date, bool], list[tuple[datetime, datetime, int]]] = {}
         for s in rules.services:
             if hall.service(s.service) is None:
                 raise InvalidInput(f"booking: unknown service {s.service!r}", code="unknown_service")
@@ -106,13 +109,16 @@ class BookingLedger:
     def slots(self, service: str, day: date, calendar: WorkingDays) -> list[Slot]:
         """The slots of `service` on `day` with capacity and bookings (empty on a day off)."""
         bookable = self._bookable(service)
-        hours = booking_hours(self.hall.hours, day, calendar.is_working_day(day))
-        times = slot_times(hours, day, self.tz, bookable.slot_minutes)
-        caps = slot_capacities(bookable, len(times))
-        return [
-            Slot(service, start, end, cap, self._booked.get((service, start), 0))
-            for (start, end), cap in zip(times, caps, strict=True)
-        ]
+        working = calendar.is_working_day(day)
+        times = self._times.get((service, day, working))
+        if times is None:
+            cut = slot_times(booking_hours(self.hall.hours, day, working), day, self.tz, bookable.slot_minutes)
+            caps = slot_capacities(bookable, len(cut))
+            times = [(start, end, cap) for (start, end), cap in zip(cut, caps, strict=True)]
+            if len(self._times) > 1000:  # days long past: start again rather than grow
+                self._times.clear()
+            self._times[(service, day, working)] = times
+        return [Slot(service, start, end, cap, self._booked.get((service, start), 0)) for start, end, cap in times]
 
     def deadline(self, booking: Booking) -> datetime:
         """When a booking not checked in becomes a no-show."""

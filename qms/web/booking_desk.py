@@ -37,7 +37,8 @@ class BookingDesk:
 
 def new_code() -> str:
     """A random booking code: 8 characters, 40 bits, hard to guess, easy to type."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    bits = int.from_bytes(secrets.token_bytes(5), "big")  # 40 random bits, 5 per character
+    return "".join(CODE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(CODE_LENGTH))
 
 
 def booking_desk(conn: HTTPConnection) -> BookingDesk:
