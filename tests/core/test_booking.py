@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qms.core import commands as c
 from qms.core.booking import (
     BlacklistReason,
     BookableService,
@@ -21,8 +22,9 @@ from qms.core.booking import (
     PersonBlacklisted,
 )
 from qms.core.errors import ConfigError, Conflict, InvalidInput, NotFound, QmsError, Refused
+from qms.core.hall import Hall
 from qms.core.ledger import BookingLedger, MakeBooking
-from qms.core.model import DayHours, Hours
+from qms.core.model import Channel, DayHours, Hours, PriorityClass
 from qms.core.workdays import booking_hours, slot_capacities
 from tests.factories import SATURDAY, TZ, WORKDAY, at, small_hall
 from tests.fakes import FakeWorkingDays
@@ -355,3 +357,14 @@ def test_no_slot_is_ever_overbooked_and_no_person_passes_a_limit(requests: list[
         mine = led.of_person(f"p{person}")
         assert len(mine) <= 2
         assert len({x.start.date() for x in mine}) == len(mine)
+
+
+def test_a_booking_check_in_is_not_turned_away_by_the_daily_cap() -> None:
+    hall = Hall(small_hall())  # "tax": daily_cap 5
+    for minute in range(5):
+        hall.handle(c.IssueTicket("tax"), at(10, minute + 1))
+    with pytest.raises(Refused) as err:
+        hall.handle(c.IssueTicket("tax"), at(10, 10))
+    assert err.value.code == "daily_cap_reached"
+    [issued] = hall.handle(c.IssueTicket("tax", channel=Channel.BOOKING, appointment_at=at(10, 30)), at(10, 11))
+    assert issued.ticket.priority is PriorityClass.BOOKING  # type: ignore[attr-defined]
