@@ -37,6 +37,7 @@ from qms.core.errors import QmsError
 from qms.service import HallService
 
 from . import auth, booking_admin, booking_page, bookings, events, halls, tickets, windows
+from .booking_desk import BookingDesk
 from .errors import CatchAll, on_http_error, on_qms_error
 from .state import StaffAccountLike, WebState
 from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
@@ -92,7 +93,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     login_throttle: LoginThrottle | None = None,
     subscriber_queue: int = 1000,
-    bookings: Mapping[str, Any] | None = None,
+    bookings: Mapping[str, BookingDesk] | None = None,
 ) -> Starlette:
     """The API app for `services` (keyed by hall id) and `staff`, signing tokens with `secret`.
 

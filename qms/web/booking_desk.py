@@ -48,7 +48,7 @@ def booking_desk(conn: HTTPConnection) -> BookingDesk:
     if hall_id not in state.services:
         raise NotFound(f"there is no hall {hall_id!r}", code="unknown_hall")
     desk = state.bookings.get(hall_id)
-    if not isinstance(desk, BookingDesk):
+    if desk is None:
         raise NotFound(f"hall {hall_id!r} takes no online bookings", code="booking_not_offered")
     return desk
 
@@ -112,7 +112,7 @@ def nearby(conn: HTTPConnection, desk: BookingDesk, service: str, day: date) -> 
     """Other halls of the city with free slots for `service` on `day` (see qms.core.nearby)."""
     candidates: list[Candidate] = []
     for hall_id, other in web_state(conn).bookings.items():
-        if hall_id == desk.service.id or not isinstance(other, BookingDesk):
+        if hall_id == desk.service.id:
             continue
         free = free_on(other, service, day)
         if free is not None:

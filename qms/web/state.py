@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from starlette.requests import HTTPConnection
 
@@ -17,6 +17,9 @@ from qms.core.errors import NotFound
 from qms.service import HallService
 
 from .tokens import LoginThrottle, TokenSigner
+
+if TYPE_CHECKING:  # booking_desk imports this module
+    from .booking_desk import BookingDesk
 
 
 class StaffAccountLike(Protocol):
@@ -50,8 +53,7 @@ class WebState:
     throttle: LoginThrottle
     max_body_bytes: int
     subscriber_queue: int  # events a websocket client may fall behind before it is cut off
-    # hall id -> booking_desk.BookingDesk, for the halls that take online bookings
-    bookings: Mapping[str, Any] = field(default_factory=dict)
+    bookings: Mapping[str, BookingDesk] = field(default_factory=dict)  # the halls that take online bookings
 
 
 def web_state(conn: HTTPConnection) -> WebState:
