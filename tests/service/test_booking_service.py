@@ -17,10 +17,11 @@ from qms.core.errors import NotFound, QmsError
 from qms.core.identity import id_check_digit
 from qms.core.ledger import MakeBooking
 from qms.core.model import Channel, PriorityClass
-from qms.service import HallService
+from qms.service import HallService, StorageUnavailable
 from qms.service.booking import Book, BookingService, Cancel, CheckedIn, CheckIn, Lift, SetWorkday
 from qms.storage import SqliteStore
 from qms.storage.bookings import SqliteBookingStore
+from qms.storage.errors import StorageError
 from tests.core.test_booking import slot
 from tests.factories import at, small_hall
 from tests.fakes import FakeWorkingDays, JumpClock
@@ -206,5 +207,26 @@ def test_lift_and_calendar_overrides_are_stored(tmp_path: Path) -> None:
             ledger = await r.booking.committed()
             assert ledger.blacklisted(HASHER.key(valid_id(1)), r.booking.now()) is None
             assert ledger.entries()[0].lift_reason == "appeal accepted"
+
+    run(go)
+
+
+def test_a_failing_database_answers_storage_unavailable_and_changes_nothing(tmp_path: Path) -> None:
+    async def go() -> None:
+        async with running(tmp_path / "q.db") as r:
+            r.booking.retry_seconds = 0.01
+            real_append = r.booking.store.append
+
+            async def broken(hall: str, records: list[object]) -> None:
+                raise StorageError("disk full")
+
+            r.booking.store.append = broken  # type: ignore[method-assign,assignment]
+            with pytest.raises(StorageUnavailable):
+                await r.booking.submit(Book(make(1)))
+            ledger = await r.booking.committed()
+            assert ledger.bookings == {} and ledger.slots("social", slot(24, 9).date(), r.calendar)[0].booked == 0
+            r.booking.store.append = real_append  # type: ignore[method-assign]
+            made = await r.booking.submit(Book(make(1)))
+            assert made.state is BookingState.BOOKED and r.booking.running
 
     run(go)
