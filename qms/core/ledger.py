@@ -74,6 +74,7 @@ class BookingLedger:
         # a day's slot times and capacities, by (service, day, working): the hall's hours never
         # change while it runs, the calendar only through `working`, which is part of the key
         self._times: dict[tuple[str, date, bool], list[tuple[datetime, datetime, int]]] = {}
+        self._forgot_on: date | None = None
         for s in rules.services:
             if hall.service(s.service) is None:
                 raise InvalidInput(f"booking: unknown service {s.service!r}", code="unknown_service")
@@ -271,7 +272,10 @@ class BookingLedger:
         return self._emit([b.BlacklistLifted(person, entry.since, now, by, reason.strip())])
 
     def advance(self, now: datetime) -> list[b.BookingEvent]:
-        """No-shows whose deadline has come, with the warnings and blacklist entries they bring."""
+        """No-shows whose deadline has come, with the warnings and blacklist entries they bring.
+
+        Also forgets, once a day, bookings too old to count for any rule (they stay stored)."""
+        self._forget_before(now - timedelta(days=KEEP_DAYS))
         events: list[b.BookingEvent] = []
         while (at := self.next_deadline()) is not None and at <= now:
             _, code = heapq.heappop(self._deadlines)
@@ -334,6 +338,22 @@ class BookingLedger:
         entries[:] = [e for e in entries if e.since != entry.since] + [entry]
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _forget_before(self, cutoff: datetime) -> None:
+        day = cutoff.date()
+        if self._forgot_on == day:
+            return
+        self._forgot_on = day
+        old = [x for x in self.bookings.values() if x.end < cutoff and x.state is not BookingState.BOOKED]
+        for x in old:
+            del self.bookings[x.code]
+            codes = self._by_person.get(x.person, [])
+            codes.remove(x.code)
+            if not codes:
+                self._by_person.pop(x.person, None)
+            self._booked.pop((x.service, x.start), None)
+        for person in [p for p, es in self.blacklist.items() if all(e.until < cutoff for e in es)]:
+            del self.blacklist[person]
 
     def _bookable(self, service: str) -> b.BookableService:
         if self.hall.service(service) is None:

@@ -368,3 +368,13 @@ def test_a_booking_check_in_is_not_turned_away_by_the_daily_cap() -> None:
     assert err.value.code == "daily_cap_reached"
     [issued] = hall.handle(c.IssueTicket("tax", channel=Channel.BOOKING, appointment_at=at(10, 30)), at(10, 11))
     assert issued.ticket.priority is PriorityClass.BOOKING  # type: ignore[attr-defined]
+
+
+def test_bookings_too_old_to_count_are_forgotten_in_memory() -> None:
+    led, cal = ledger(), FakeWorkingDays()
+    code = book(led, cal, booking("p1"))
+    led.advance(slot(24, 10))  # a no-show
+    led.advance(slot(24, 10) + timedelta(days=61))
+    assert code in led.bookings  # still counts (62 days are kept)
+    led.advance(slot(24, 10) + timedelta(days=63))
+    assert code not in led.bookings and led.of_person("p1") == []
