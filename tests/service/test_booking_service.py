@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from qms.booking.people import PersonHasher
+from qms.core import commands as c
+from qms.core import events as e
 from qms.core.booking import BookableService, BookingRules, BookingState, LateCheckIn
 from qms.core.errors import NotFound, QmsError
 from qms.core.identity import id_check_digit
@@ -228,5 +230,24 @@ def test_a_failing_database_answers_storage_unavailable_and_changes_nothing(tmp_
             r.booking.store.append = real_append  # type: ignore[method-assign]
             made = await r.booking.submit(Book(make(1)))
             assert made.state is BookingState.BOOKED and r.booking.running
+
+    run(go)
+
+
+def test_a_checked_in_booking_is_called_near_its_time_before_walk_ins_who_came_earlier(tmp_path: Path) -> None:
+    async def go() -> None:
+        clock = JumpClock(at(10))
+        async with running(tmp_path / "q.db", clock) as r:
+            made = await r.booking.submit(Book(make(1)))
+            clock.jump(slot(24, 9))
+            await r.hall.submit(c.OpenWindow("w1", "li"))
+            for _ in range(3):
+                await r.hall.submit(c.IssueTicket("social"))  # walk-ins, before the booking arrives
+            clock.jump(slot(24, 9, 2))
+            done: CheckedIn = await r.booking.submit(CheckIn(code=made.code))
+            clock.jump(slot(24, 9, 5))
+            events = await r.hall.submit(c.CallNext("w1"))
+            called = next(ev for ev in events if isinstance(ev, e.TicketCalled))
+            assert called.ticket_id == done.ticket.id
 
     run(go)
