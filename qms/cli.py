@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("hash-password", help="print the argon2 hash of a password for a hall file's [[staff]]")
 
     bench = sub.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("what", choices=["core", "api", "screen", "voice", "mqtt", "all"])
+    bench.add_argument("what", choices=["core", "api", "screen", "voice", "mqtt", "booking", "all"])
     bench.add_argument("--requests", type=int, default=5000, help="api: tickets to issue")
     bench.add_argument("--concurrency", type=int, default=64, help="api: connections at once")
     bench.add_argument("--calls", type=int, default=1000, help="voice: calls to announce")
@@ -121,6 +121,8 @@ def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
     site = f"http://{settings.host}:{settings.port}"
     for zone in dict.fromkeys(w.zone for w in hall.windows):
         lines.append(f"  screen:    {site}/halls/{hall.id}/screen?zone={zone}")
+    if hall_file.booking is not None:
+        lines.append(f"  booking:   http://{settings.host}:{settings.port}/book/{hall.id}")
     if demo and hall_file.staff:
         names = ", ".join(a.username for a in hall_file.staff[:6])
         lines.append(f"  demo staff: {names} (passwords in {DEMO_CONFIG.relative_to(REPO)})")
@@ -137,6 +139,9 @@ def _check(path: Path) -> int:
     print(f"  {len(hall.services)} services in {len(departments)} departments")
     print(f"  {len(hall.windows)} windows, {general} general")
     print(f"  {len(hall_file.staff)} staff accounts")
+    if hall_file.booking is not None:
+        booked = ", ".join(s.service for s in hall_file.booking.services)
+        print(f"  online booking: {booked}; {len(hall_file.neighbours)} neighbour halls")
     return 0
 
 
@@ -178,6 +183,11 @@ def _bench(args: argparse.Namespace) -> int:
         from qms.bench import mqtt
 
         mqtt.main(presses=args.presses)
+    if args.what in ("booking", "all"):
+        from qms.bench import booking
+
+        if not booking.main():
+            return 1
     return 0
 
 

@@ -10,17 +10,22 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
 
+from qms.booking.calendar import StatutoryCalendar
+from qms.booking.people import PersonHasher
 from qms.config import HallFile, Settings
 from qms.mqtt.link import DeviceLink
 from qms.service import HallService
+from qms.service.booking import BookingService
 from qms.storage import SqliteStore
+from qms.storage.bookings import SqliteBookingStore
 from qms.voice.build import build_announcer
 from qms.web.app import create_app
+from qms.web.booking_desk import BookingDesk
 
 DATABASE_NAME = "qms.sqlite3"
 VOICE_CACHE = "voice-cache"  # rendered segments of the voice pack, kept across restarts
@@ -47,29 +52,35 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(settings.data_dir / DATABASE_NAME)
     service = HallService(hall_file.hall, store)
+    secret = load_secret(settings.secret_file)
+    desks: dict[str, BookingDesk] = {}
+    booking_store = SqliteBookingStore(settings.data_dir / DATABASE_NAME)
+    if hall_file.booking is not None:  # online booking: its own actor and tables (qms.service.booking)
+        booking = BookingService(service, hall_file.booking, booking_store, StatutoryCalendar())
+        desks[service.id] = BookingDesk(booking, PersonHasher(secret), hall_file.site, hall_file.neighbours)
     announcer = build_announcer(service, hall_file.voice, settings.data_dir / VOICE_CACHE)
     devices = DeviceLink(hall_file, settings, service)
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
-        await store.open()
-        try:
+        # each part starts after what it depends on and stops before it (the stack unwinds)
+        async with AsyncExitStack() as stack:
+            await store.open()
+            stack.push_async_callback(store.close)
             await service.start()
-            try:
-                await announcer.start()  # after the hall: it subscribes to the hall's events
-                try:
-                    print(f"  devices:   {await devices.start()}", flush=True)
-                    try:
-                        yield
-                    finally:
-                        await devices.stop()
-                finally:
-                    await announcer.stop()
-            finally:
-                await service.stop()
-        finally:
-            await store.close()
+            stack.push_async_callback(service.stop)
+            if desks:
+                await booking_store.open()
+                stack.push_async_callback(booking_store.close)
+            for desk in desks.values():
+                await desk.service.start()
+                stack.push_async_callback(desk.service.stop)
+            await announcer.start()  # after the hall: it subscribes to the hall's events
+            stack.push_async_callback(announcer.stop)
+            print(f"  devices:   {await devices.start()}", flush=True)
+            stack.push_async_callback(devices.stop)
+            yield
 
-    app = create_app({service.id: service}, hall_file.staff, load_secret(settings.secret_file), runtime=runtime)
+    app = create_app({service.id: service}, hall_file.staff, secret, runtime=runtime, bookings=desks)
     app.state.voice = {service.id: announcer}
     return app

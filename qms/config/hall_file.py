@@ -17,10 +17,13 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..core.booking import BookingRules
 from ..core.errors import ConfigError
 from ..core.model import HallConfig, ServiceConfig, WindowConfig, serves
+from ..core.nearby import HallSite, NeighbourHall
 from ..passwords import hash_demo_password, is_password_hash
 from ..voice.settings import VoiceConfig
+from .booking import parse_booking, parse_site
 from .devices import DeviceConfig, parse_devices, parse_rating_minutes
 from .reader import BOOL, TEXT, ConfigFileError, Kind, Misfit, Table, choice, pattern
 from .sections import ID, parse_calling, parse_hours, parse_policy, parse_services, parse_windows
@@ -75,6 +78,9 @@ class HallFile:
     demo: bool = False  # `[hall] demo = true`: plain demo passwords were allowed
     voice: VoiceConfig = field(default_factory=VoiceConfig)  # `[voice]`: how calls are spoken
     devices: tuple[DeviceConfig, ...] = ()  # [[devices]]: the MQTT device registry
+    booking: BookingRules | None = None  # `[booking]`: None takes no online bookings
+    site: HallSite = field(default_factory=HallSite)  # `[hall] city, district, location`
+    neighbours: tuple[NeighbourHall, ...] = ()  # `[[booking.neighbours]]`
 
     def device(self, device_id: str) -> DeviceConfig | None:
         """The registered device with this id, if any."""
@@ -113,9 +119,11 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
     except tomllib.TOMLDecodeError as exc:
         raise ConfigFileError(source, "", f"TOML syntax error: {exc}") from None
     root = Table(data, source)
-    root.only("hall", "hours", "policy", "calling", "services", "windows", "staff", "voice", "devices", "ratings")
+    root.only(
+        "hall", "hours", "policy", "calling", "services", "windows", "staff", "voice", "devices", "ratings", "booking"
+    )
     h = root.table("hall", required=True)
-    h.only("id", "name", "name_en", "timezone", "demo")
+    h.only("id", "name", "name_en", "timezone", "demo", "city", "district", "location")
     demo = h.get("demo", BOOL, False)
     hall_id, name = h.get("id", ID), h.get("name", TEXT)
     name_en, timezone = h.get("name_en", TEXT, ""), h.get("timezone", TIMEZONE, DEFAULT_TIMEZONE)
@@ -144,7 +152,18 @@ def loads_hall(text: str, source: str | os.PathLike[str] = "<string>") -> HallFi
         raise ConfigFileError(source, "", exc.message) from None
     staff = _staff(root, {w.id for w in windows}, demo=demo)
     devices = parse_devices(root, windows, demo=demo)
-    return HallFile(hall=hall, staff=staff, source=source, demo=demo, voice=voice, devices=devices)
+    booking, neighbours = parse_booking(root, services)
+    return HallFile(
+        hall=hall,
+        staff=staff,
+        source=source,
+        demo=demo,
+        voice=voice,
+        devices=devices,
+        booking=booking,
+        site=parse_site(h),
+        neighbours=neighbours,
+    )
 
 
 def _check_served(root: Table, services: tuple[ServiceConfig, ...], windows: tuple[WindowConfig, ...]) -> None:

@@ -67,7 +67,11 @@ def issue_ticket(hall: Hall, cmd: c.IssueTicket, now: datetime) -> e.TicketIssue
     if channel in rules.SELF_SERVICE:
         rules.check_hours(hall.config.hours, local)
     issued = hall.issued_today.get(service.id, 0)
-    if service.daily_cap is not None and issued >= service.daily_cap and priority is not PriorityClass.GREEN:
+    # A booking check-in is never turned away by the cap: its place was granted days ahead,
+    # within the booking's own capacity (qms.core.ledger), and refusing it at the door would
+    # break that promise; the cap keeps walk-ins from taking what the windows cannot serve.
+    capped = priority is not PriorityClass.GREEN and channel is not Channel.BOOKING
+    if service.daily_cap is not None and issued >= service.daily_cap and capped:
         raise Refused(
             f"all {service.daily_cap} tickets of {service.name} for today are taken", code="daily_cap_reached"
         )

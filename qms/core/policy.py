@@ -235,13 +235,13 @@ class WaitingLine:
                             top = (score, entry, service, klass)
             else:
                 for entry, service in heads:
-                    weight = weights.get(service)
-                    if weight is None:
+                    listed = weights.get(service)
+                    if listed is None:
                         continue
                     age = now - entry[0] + BASE_SECONDS
                     if top is not None and age > 0 and rate * top_weight * age <= top[0]:
                         break  # every later head is younger: none can score higher
-                    score = rate * weight * age
+                    score = rate * listed * age
                     if first is None:
                         first = (score, entry, service, klass)
                     if top is None or score > top[0]:

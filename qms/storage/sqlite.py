@@ -90,6 +90,36 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX ratings_hall_day ON ratings (hall, day)",
     ),
+    (
+        # Online booking (qms.storage.bookings): bookings span days, so they live in their own
+        # tables rather than in the day-scoped hall log. `person` is a keyed hash, never an ID
+        # number; `data` is the whole Booking / BlacklistEntry as JSON.
+        """CREATE TABLE bookings (
+            hall TEXT NOT NULL, code TEXT NOT NULL, person TEXT NOT NULL, service TEXT NOT NULL,
+            start_utc TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,
+            PRIMARY KEY (hall, code)
+        )""",
+        "CREATE INDEX bookings_hall_start ON bookings (hall, start_utc)",
+        "CREATE INDEX bookings_person ON bookings (person)",
+        """CREATE TABLE blacklist (
+            hall TEXT NOT NULL, person TEXT NOT NULL, since_utc TEXT NOT NULL, until_utc TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (hall, person, since_utc)
+        )""",
+        # The booking log: every booking event in order (audit, notifications to send).
+        """CREATE TABLE booking_events (
+            seq INTEGER PRIMARY KEY, hall TEXT NOT NULL, at_utc TEXT NOT NULL, type TEXT NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX booking_events_hall_type ON booking_events (hall, type, seq)",
+        "CREATE TABLE booking_requests (hall TEXT NOT NULL, key TEXT NOT NULL, response TEXT NOT NULL, "
+        "PRIMARY KEY (hall, key))",
+        # The statutory calendar's overrides, for years chinese-calendar does not know yet.
+        """CREATE TABLE workday_overrides (
+            day TEXT PRIMARY KEY, working INTEGER NOT NULL, note TEXT NOT NULL, changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        )""",
+    ),
 )
 
 BUSY_TIMEOUT_MS = 5000  # another process (a report, a backup) may hold the write lock briefly

@@ -37,7 +37,8 @@ from starlette.staticfiles import StaticFiles
 from qms.core.errors import QmsError
 from qms.service import HallService
 
-from . import auth, events, halls, screen, tickets, voice, windows
+from . import auth, booking_admin, booking_page, bookings, events, halls, screen, tickets, voice, windows
+from .booking_desk import BookingDesk
 from .errors import CatchAll, on_http_error, on_qms_error
 from .state import StaffAccountLike, WebState
 from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
@@ -65,8 +66,22 @@ def routes() -> list[BaseRoute]:
                 Route("/halls/{hall}/tickets/{id}/reactivate", tickets.reactivate, methods=["POST"]),
                 WebSocketRoute("/halls/{hall}/events", events.hall_events),
                 *voice.routes(),
+                # online booking (bookings.py, booking_admin.py)
+                Route("/halls/{hall}/booking", bookings.overview, methods=["GET"]),
+                Route("/halls/{hall}/slots", bookings.slots, methods=["GET"]),
+                Route("/halls/{hall}/bookings", bookings.book, methods=["POST"]),
+                Route("/halls/{hall}/bookings/lookup", bookings.lookup, methods=["POST"]),
+                Route("/halls/{hall}/bookings/{code}", bookings.member, methods=["GET", "DELETE"]),
+                Route("/halls/{hall}/bookings/{code}/check-in", bookings.check_in, methods=["POST"]),
+                Route("/halls/{hall}/check-in", bookings.check_in, methods=["POST"]),
+                Route("/halls/{hall}/blacklist", booking_admin.blacklist, methods=["GET"]),
+                Route("/halls/{hall}/blacklist/lift", booking_admin.lift, methods=["POST"]),
+                Route("/halls/{hall}/booking/notices", booking_admin.notices, methods=["GET"]),
+                Route("/halls/{hall}/calendar", booking_admin.calendar, methods=["GET"]),
+                Route("/halls/{hall}/calendar/{date}", booking_admin.set_day, methods=["PUT", "DELETE"]),
             ],
         ),
+        Route("/book/{hall}", booking_page.page, methods=["GET"]),
         Route("/halls/{hall}/screen", screen.screen_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=screen.STATIC), name="static"),
     ]
@@ -82,11 +97,13 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     login_throttle: LoginThrottle | None = None,
     subscriber_queue: int = 1000,
+    bookings: Mapping[str, BookingDesk] | None = None,
 ) -> Starlette:
     """The API app for `services` (keyed by hall id) and `staff`, signing tokens with `secret`.
 
     `secret` (at least 16 bytes; 32 random bytes are right) must stay the same across
     restarts, or every issued token is void. `runtime`: see the module docstring.
+    `bookings`: a `booking_desk.BookingDesk` per hall that takes online bookings.
     """
     for hall_id, service in services.items():
         if hall_id != service.id:
@@ -103,6 +120,7 @@ def create_app(
         throttle=login_throttle or LoginThrottle(),
         max_body_bytes=max_body_bytes,
         subscriber_queue=subscriber_queue,
+        bookings=dict(bookings or {}),
     )
 
     @asynccontextmanager

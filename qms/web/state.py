@@ -8,8 +8,8 @@ because a `HallService` may rebuild its `Hall` after a storage failure.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Protocol, cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, cast
 
 from starlette.requests import HTTPConnection
 
@@ -17,6 +17,9 @@ from qms.core.errors import NotFound
 from qms.service import HallService
 
 from .tokens import LoginThrottle, TokenSigner
+
+if TYPE_CHECKING:  # booking_desk imports this module
+    from .booking_desk import BookingDesk
 
 
 class StaffAccountLike(Protocol):
@@ -50,6 +53,7 @@ class WebState:
     throttle: LoginThrottle
     max_body_bytes: int
     subscriber_queue: int  # events a websocket client may fall behind before it is cut off
+    bookings: Mapping[str, BookingDesk] = field(default_factory=dict)  # the halls that take online bookings
 
 
 def web_state(conn: HTTPConnection) -> WebState:

@@ -338,9 +338,8 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     threads = threading.active_count()
     store = SqliteStore(path)
-    with pytest.raises(
-        SchemaTooNew, match=f"schema version 99, but this qms knows only up to {len(sqlite_module.MIGRATIONS)}"
-    ) as caught:
+    known = len(sqlite_module.MIGRATIONS)
+    with pytest.raises(SchemaTooNew, match=f"schema version 99, but this qms knows only up to {known}") as caught:
         run(store.open)
     assert isinstance(caught.value, QmsError) and caught.value.code == "schema_too_new"
     deadline = time.monotonic() + 5  # the worker thread ends just after it resolved close()
@@ -359,7 +358,7 @@ def test_pending_migrations_run_in_order_and_a_failing_one_changes_nothing(
 ) -> None:
     path = tmp_path / "qms.db"
     v1 = sqlite_module.MIGRATIONS[0]
-    monkeypatch.setattr(sqlite_module, "MIGRATIONS", (v1,))  # a database of schema version 1
+    monkeypatch.setattr(sqlite_module, "MIGRATIONS", (v1,))  # a database at version 1, whatever came later
     run(lambda: _open_close(path))
     broken = ("CREATE TABLE ratings (id INTEGER PRIMARY KEY)", "CREATE TABLE ratings (id INTEGER)")
     monkeypatch.setattr(sqlite_module, "MIGRATIONS", (v1, broken))

@@ -1,0 +1,221 @@
+"""SQLite storage of online booking: bookings, the blacklist, the booking log, calendar overrides.
+
+Bookings span days and the hall log (`sqlite.SqliteStore`) is read back one business day at a
+time, so booking keeps its own tables in the same database file (migration 2 of
+`sqlite.MIGRATIONS`), on its own connection: WAL lets the two write in turn, and
+`busy_timeout` makes one wait for the other's commit. The `bookings` and `blacklist` rows are
+the state as it stands (upserted), `booking_events` is the append-only log. One `append` is
+one transaction with `synchronous=FULL`, like the hall's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import aiosqlite
+
+from qms.core.booking import BOOKING_EVENT_TYPES, BlacklistEntry, Booking, BookingEvent
+from qms.core.codec import from_json, to_json
+
+from .errors import StorageError
+from .sqlite import _PRAGMAS, _migrate
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+_UPSERT_BOOKING = (
+    "INSERT INTO bookings (hall, code, person, service, start_utc, state, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (hall, code) DO UPDATE SET state = excluded.state, data = excluded.data"
+)
+_UPSERT_ENTRY = (
+    "INSERT INTO blacklist (hall, person, since_utc, until_utc, data) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (hall, person, since_utc) DO UPDATE SET data = excluded.data"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRecord:
+    """One handled booking command (or a timer tick) with what it changed."""
+
+    at: datetime
+    events: tuple[BookingEvent, ...]
+    bookings: tuple[Booking, ...] = ()  # as they stand after the events
+    entries: tuple[BlacklistEntry, ...] = ()
+    request_key: str | None = None
+    response: str | None = None  # JSON answer replayed for request_key
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    day: date
+    working: bool
+    note: str
+    changed_by: str
+    changed_at: datetime
+
+
+def utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def booking_event_to_json(event: BookingEvent) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": type(event).__name__}
+    data.update(to_json(event))
+    return data
+
+
+def booking_event_from_json(data: dict[str, Any]) -> BookingEvent:
+    cls = BOOKING_EVENT_TYPES.get(str(data.get("type")))
+    if cls is None:
+        raise StorageError(f"unknown booking event type {data.get('type')!r}")
+    return from_json(cls, {k: v for k, v in data.items() if k != "type"})
+
+
+class SqliteBookingStore:
+    """See the module docstring."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def open(self) -> None:
+        """Connect and migrate (harmless when the hall store migrated already)."""
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            for pragma in _PRAGMAS:
+                await db.execute(pragma)
+            await _migrate(db, self.path)
+        except BaseException:
+            await db.close()
+            raise
+        self._db = db
+        self._lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        if self._lock is None:
+            return
+        async with self._lock:
+            db, self._db = self._db, None
+            if db is not None:
+                await db.close()
+
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._lock is None:
+            raise StorageError(f"{self.path} is not open: call open() first")
+        async with self._lock:
+            if self._db is None:
+                raise StorageError(f"{self.path} is closed")
+            yield self._db
+
+    async def append(self, hall: str, records: list[BookingRecord]) -> None:
+        """Store all records in one transaction, or none (StorageError)."""
+        events: list[tuple[str, str, str, str]] = []
+        bookings: dict[str, Booking] = {}
+        entries: dict[tuple[str, datetime], BlacklistEntry] = {}
+        requests: list[tuple[str, str, str]] = []
+        for r in records:
+            events += [(hall, utc(r.at), type(e).__name__, _dumps(booking_event_to_json(e))) for e in r.events]
+            bookings.update((x.code, x) for x in r.bookings)
+            entries.update(((x.person, x.since), x) for x in r.entries)
+            if r.request_key is not None and r.response is not None:
+                requests.append((hall, r.request_key, r.response))
+        booking_rows = [
+            (hall, x.code, x.person, x.service, utc(x.start), x.state.value, _dumps(to_json(x)))
+            for x in bookings.values()
+        ]
+        entry_rows = [(hall, x.person, utc(x.since), utc(x.until), _dumps(to_json(x))) for x in entries.values()]
+        async with self._locked() as db:
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                await db.executemany(
+                    "INSERT INTO booking_events (hall, at_utc, type, data) VALUES (?, ?, ?, ?)", events
+                )
+                await db.executemany(_UPSERT_BOOKING, booking_rows)
+                await db.executemany(_UPSERT_ENTRY, entry_rows)
+                await db.executemany("INSERT INTO booking_requests (hall, key, response) VALUES (?, ?, ?)", requests)
+                await db.execute("COMMIT")
+            except BaseException as exc:
+                await db.rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(f"could not store {len(records)} booking records of {hall!r}: {exc}") from exc
+                raise
+
+    async def load(self, hall: str, since: datetime) -> tuple[list[Booking], list[BlacklistEntry]]:
+        """Bookings whose slot starts at `since` or later, and every blacklist entry not yet over."""
+        async with self._locked() as db:
+            rows = await db.execute_fetchall(
+                "SELECT data FROM bookings WHERE hall = ? AND start_utc >= ? ORDER BY start_utc", (hall, utc(since))
+            )
+            entry_rows = await db.execute_fetchall(
+                "SELECT data FROM blacklist WHERE hall = ? AND until_utc >= ? ORDER BY since_utc", (hall, utc(since))
+            )
+        try:
+            return (
+                [from_json(Booking, json.loads(r[0])) for r in rows],
+                [from_json(BlacklistEntry, json.loads(r[0])) for r in entry_rows],
+            )
+        except ValueError as exc:
+            raise StorageError(f"a stored booking cannot be read: {exc}") from exc
+
+    async def response_for(self, hall: str, key: str) -> str | None:
+        async with self._locked() as db:
+            rows = list(
+                await db.execute_fetchall(
+                    "SELECT response FROM booking_requests WHERE hall = ? AND key = ?", (hall, key)
+                )
+            )
+        return str(rows[0][0]) if rows else None
+
+    async def events(self, hall: str, types: tuple[str, ...], limit: int = 200) -> list[tuple[int, BookingEvent]]:
+        """The newest booking events of some types (e.g. warnings to send), newest first."""
+        marks = ", ".join("?" for _ in types)
+        sql = f"SELECT seq, data FROM booking_events WHERE hall = ? AND type IN ({marks}) ORDER BY seq DESC LIMIT ?"
+        async with self._locked() as db:
+            rows = await db.execute_fetchall(sql, (hall, *types, limit))
+        return [(int(seq), booking_event_from_json(json.loads(data))) for seq, data in rows]
+
+    async def blacklist_history(self, hall: str) -> list[BlacklistEntry]:
+        async with self._locked() as db:
+            rows = await db.execute_fetchall("SELECT data FROM blacklist WHERE hall = ? ORDER BY since_utc", (hall,))
+        return [from_json(BlacklistEntry, json.loads(r[0])) for r in rows]
+
+    async def overrides(self) -> list[Override]:
+        """Every calendar override, by date."""
+        async with self._locked() as db:
+            rows = await db.execute_fetchall("SELECT day, working, note, changed_by, changed_at FROM workday_overrides")
+        return sorted(
+            (Override(date.fromisoformat(d), bool(w), n, by, datetime.fromisoformat(at)) for d, w, n, by, at in rows),
+            key=lambda o: o.day,
+        )
+
+    async def set_override(self, override: Override | None, day: date) -> None:
+        """Store an override for `day`, or remove it (None)."""
+        async with self._locked() as db:
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                if override is None:
+                    await db.execute("DELETE FROM workday_overrides WHERE day = ?", (day.isoformat(),))
+                else:
+                    await db.execute(
+                        "INSERT INTO workday_overrides (day, working, note, changed_by, changed_at) "
+                        "VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT (day) DO UPDATE SET working = excluded.working, note = excluded.note, "
+                        "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+                        (day.isoformat(), int(override.working), override.note, override.changed_by,
+                         override.changed_at.isoformat()),
+                    )  # fmt: skip
+                await db.execute("COMMIT")
+            except BaseException as exc:
+                await db.rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(f"could not store the calendar override of {day}: {exc}") from exc
+                raise
