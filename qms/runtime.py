@@ -19,6 +19,7 @@ from qms.booking.calendar import StatutoryCalendar
 from qms.booking.people import PersonHasher
 from qms.config import HallFile, Settings
 from qms.mqtt.link import DeviceLink
+from qms.mqtt.voice import VoiceOverMqtt
 from qms.service import HallService
 from qms.service.booking import BookingService
 from qms.storage import SqliteStore
@@ -79,6 +80,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             stack.push_async_callback(announcer.stop)
             print(f"  devices:   {await devices.start()}", flush=True)
             stack.push_async_callback(devices.stop)
+            announcer.add_sink(VoiceOverMqtt(devices))  # the zones' players over MQTT
             yield
 
     app = create_app({service.id: service}, hall_file.staff, secret, runtime=runtime, bookings=desks)

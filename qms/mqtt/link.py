@@ -34,10 +34,14 @@ class DeviceLink:
         self.gateway: Gateway | None = None
         self.address: BrokerAddress | None = None
 
+    @property
+    def base_url(self) -> str:
+        """Where devices in the hall reach this server's HTTP side (QMS_PUBLIC_URL, or host:port)."""
+        return self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
+
     def ticket_url(self, ticket_id: str) -> str:
         """The link in a ticket's QR code: the ticket's public page (its state, people ahead, wait)."""
-        base = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
-        return f"{base}/api/v1/halls/{self.service.id}/tickets/{ticket_id}"
+        return f"{self.base_url}/api/v1/halls/{self.service.id}/tickets/{ticket_id}"
 
     async def start(self) -> str:
         """Start what the settings ask for; returns one line saying what that is."""
