@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEBIAN_PACKAGES ?=
+DEBIAN_PACKAGES ?= mosquitto
 
 .PHONY: run test lint typecheck bench install debian clean
 
@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy qms
+	$(BIN)/mypy qms firmware_bridge
 
 test: install debian lint typecheck
 	$(BIN)/python -m pytest -q
