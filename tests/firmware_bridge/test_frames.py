@@ -37,7 +37,10 @@ def test_a_frame_that_cannot_exist_cannot_be_built(bad: dict[str, object]) -> No
         Frame(**bad)  # type: ignore[arg-type]
 
 
-FRAMES = [Frame(1, FrameType.KEY, 1, b"\x01"), Frame(2, FrameType.SHOW, 9, b"\x00\x00" + "请 A023 号".encode("gb18030"))]
+FRAMES = [
+    Frame(1, FrameType.KEY, 1, b"\x01"),
+    Frame(2, FrameType.SHOW, 9, b"\x00\x00" + "请 A023 号".encode("gb18030")),
+]
 
 
 def test_split_byte_by_byte_and_merged() -> None:

@@ -18,7 +18,11 @@ from firmware_bridge.frames import MAX_PAYLOAD, START, Frame, FrameDecoder
 from firmware_bridge.host import DeviceInput, HostLink
 from firmware_bridge.messages import DeviceKind, Key, KeyPress, PayloadError, decode
 
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 frames = st.builds(
     Frame,
@@ -28,7 +32,14 @@ frames = st.builds(
     payload=st.binary(max_size=MAX_PAYLOAD),
 )
 # Line noise, with start bytes and plausible lengths over-represented: the decoder's hard cases.
-noise = st.lists(st.one_of(st.binary(max_size=40), st.just(bytes((START,))), st.builds(bytes, st.lists(st.sampled_from([START, 0, 1, 2, 10, 0xFF]), max_size=8))), max_size=6).map(b"".join)  # noqa: E501
+noise = st.lists(
+    st.one_of(
+        st.binary(max_size=40),
+        st.just(bytes((START,))),
+        st.builds(bytes, st.lists(st.sampled_from([START, 0, 1, 2, 10, 0xFF]), max_size=8)),
+    ),
+    max_size=6,
+).map(b"".join)  # noqa: E501
 
 
 def chop(data: bytes, cuts: list[int]) -> list[bytes]:
