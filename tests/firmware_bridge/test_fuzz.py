@@ -39,7 +39,7 @@ noise = st.lists(
         st.builds(bytes, st.lists(st.sampled_from([START, 0, 1, 2, 10, 0xFF]), max_size=8)),
     ),
     max_size=6,
-).map(b"".join)  # noqa: E501
+).map(b"".join)
 
 
 def chop(data: bytes, cuts: list[int]) -> list[bytes]:
