@@ -10,10 +10,12 @@ on input, and a job that never ends in a cut is closed at `MAX_JOB` bytes.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
 ESC, GS, FS, DLE, LF = 0x1B, 0x1D, 0x1C, 0x10, 0x0A
+_TEXT = re.compile(rb"[\x20-\xff]+")  # GB18030 bytes are all >= 0x20: text runs until a control byte
 MAX_JOB = 1 << 20
 COLUMNS = 48  # 80 mm paper, font A
 
@@ -107,88 +109,94 @@ class EscPosReader:
     def feed(self, data: bytes) -> list[PrintedJob | StatusQuery]:
         """Bytes from the host; returns finished jobs and status queries, in order."""
         self._buffer += data
+        b = bytes(self._buffer)
+        p = 0
         out: list[PrintedJob | StatusQuery] = []
-        while self._buffer:
-            used = self._step(out)
+        while p < len(b):
+            used = self._step(b, p, out)
             if used == 0:
                 break  # an incomplete command: wait for more bytes
-            if self._buffer[0] != DLE:  # real-time commands are not part of a job
-                self._job += self._buffer[:used]
-            del self._buffer[:used]
+            if b[p] != DLE:  # real-time commands are not part of a job
+                self._job += b[p : p + used]
+            p += used
             if self._cut:
                 out.append(self._finish(cut=True))
             elif len(self._job) >= MAX_JOB:
                 out.append(self._finish(cut=False))
+        del self._buffer[:p]
         return out
 
-    def _step(self, out: list[PrintedJob | StatusQuery]) -> int:
-        b = self._buffer
-        c = b[0]
+    def _step(self, b: bytes, p: int, out: list[PrintedJob | StatusQuery]) -> int:
+        c = b[p]
         if c == LF:
             self._end_line()
             return 1
         if c in (ESC, GS, FS, DLE):
-            return self._command(out)
+            return self._command(b, p, out)
         if c >= 0x20:
+            run = _TEXT.match(b, p)
+            assert run is not None
             if self._line_style is None:
                 self._line_style = _Style(self._style.width, self._style.height, self._style.bold, self._style.align)
-            self._line.append(c)
+            size = min(run.end() - p, MAX_JOB - len(self._job))
+            self._line += b[p : p + size]
+            return max(size, 1)
         return 1  # other control bytes (CR, HT) change nothing we show
 
-    def _command(self, out: list[PrintedJob | StatusQuery]) -> int:
-        b = self._buffer
-        if len(b) < 2:
+    def _command(self, b: bytes, p: int, out: list[PrintedJob | StatusQuery]) -> int:
+        have = len(b) - p
+        if have < 2:
             return 0
-        c, x = b[0], b[1]
+        c, x = b[p], b[p + 1]
         if c == DLE:
-            if len(b) < 3:
+            if have < 3:
                 return 0
             if x == 0x04:
-                out.append(StatusQuery(b[2]))
+                out.append(StatusQuery(b[p + 2]))
             return 3
         if c == GS and x == ord("V"):
-            if len(b) < 3:
+            if have < 3:
                 return 0
-            need = 4 if b[2] in (65, 66) else 3
-            if len(b) < need:
+            need = 4 if b[p + 2] in (65, 66) else 3
+            if have < need:
                 return 0
             self._end_line()
             self._cut = True
             return need
         if c == GS and x == ord("("):
-            return self._gs_paren()
+            return self._gs_paren(b, p)
         if c == GS and x == ord("v"):
-            if len(b) < 8:
+            if have < 8:
                 return 0
-            size = 8 + (b[4] | b[5] << 8) * (b[6] | b[7] << 8)
-            if len(b) < size:
+            size = 8 + (b[p + 4] | b[p + 5] << 8) * (b[p + 6] | b[p + 7] << 8)
+            if have < size:
                 return 0
             self._images += 1
             return size
         if c == ESC and x == ord("*"):
-            if len(b) < 5:
+            if have < 5:
                 return 0
-            dots = b[3] | b[4] << 8
-            size = 5 + dots * (3 if b[2] in (32, 33) else 1)
-            return size if len(b) >= size else 0
+            dots = b[p + 3] | b[p + 4] << 8
+            size = 5 + dots * (3 if b[p + 2] in (32, 33) else 1)
+            return size if have >= size else 0
         table = {ESC: _ESC_PARAMS, GS: _GS_PARAMS, FS: _FS_PARAMS}[c]
         size = 2 + table.get(x, 0)
-        if len(b) < size:
+        if have < size:
             return 0
-        self._apply(c, x, b[2:size])
+        self._apply(c, x, b[p + 2 : p + size])
         return size
 
-    def _gs_paren(self) -> int:
-        b = self._buffer
-        if len(b) < 5:
+    def _gs_paren(self, b: bytes, p: int) -> int:
+        have = len(b) - p
+        if have < 5:
             return 0
-        size = 5 + (b[3] | b[4] << 8)
-        if len(b) < size:
+        size = 5 + (b[p + 3] | b[p + 4] << 8)
+        if have < size:
             return 0
-        if b[2] == ord("k") and size >= 7 and b[5] == ord("1"):  # cn 49: QR code
-            fn = b[6]
+        if b[p + 2] == ord("k") and size >= 7 and b[p + 5] == ord("1"):  # cn 49: QR code
+            fn = b[p + 6]
             if fn == ord("P") and size >= 8:
-                self._qr_data = bytes(b[8:size])  # after the m byte
+                self._qr_data = b[p + 8 : p + size]  # after the m byte
             elif fn == ord("Q"):
                 if self._line:
                     self._end_line()

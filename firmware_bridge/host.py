@@ -113,7 +113,7 @@ class _Device:
     outbound: Outbound[Hello | HostCommand]
     next_poll: float
     last_heard: float | None = None
-    present: bool = False
+    present: bool | None = None  # None: not heard yet since start (the bridge says `init`)
     kind: DeviceKind | None = None
     flags: StatusFlag = StatusFlag.NONE
     poll_seq: int = 0
@@ -149,7 +149,7 @@ class HostLink:
 
     def present(self, address: int) -> bool:
         """Whether the device at `address` is answering."""
-        return self._devices[address].present
+        return self._devices[address].present is True
 
     def kind(self, address: int) -> DeviceKind | None:
         """What the device at `address` said it is, if it said."""
@@ -203,7 +203,8 @@ class HostLink:
         """Polls, retransmissions and presence due at `now`."""
         events: list[LinkEvent] = []
         for address, device in self._devices.items():
-            if device.present and device.last_heard is not None and now - device.last_heard >= self.lost_after:
+            silent = device.last_heard is not None and now - device.last_heard >= self.lost_after
+            if device.present is not False and silent:
                 device.present = False
                 events.append(DeviceDown(address))
                 for token, _ in device.outbound.drop_all():
@@ -228,7 +229,7 @@ class HostLink:
             retry = device.outbound.deadline()
             if retry is not None:
                 deadlines.append(retry)
-            if device.present and device.last_heard is not None:
+            if device.present is not False and device.last_heard is not None:
                 deadlines.append(device.last_heard + self.lost_after)
         return min(deadlines, default=self.now + self.poll_interval)
 
@@ -236,7 +237,7 @@ class HostLink:
         """The serial port went away: every device on it is down, every command undelivered."""
         events: list[LinkEvent] = []
         for address, device in self._devices.items():
-            if device.present:
+            if device.present is not False:
                 events.append(DeviceDown(address))
             device.present = False
             device.last_heard = now

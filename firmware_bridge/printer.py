@@ -62,7 +62,7 @@ class PrinterLink:
     now: float = 0.0
     poll_interval: float = 1.0
     lost_after: float = 3.0
-    present: bool = False
+    present: bool | None = None  # None: not heard yet since start
     flags: StatusFlag = StatusFlag.NONE
     _asked: deque[int] = field(default_factory=deque)
     _next_poll: float = field(init=False)
@@ -77,7 +77,7 @@ class PrinterLink:
     @property
     def can_print(self) -> bool:
         """Present, with paper, and not in error."""
-        return self.present and not self.flags & (StatusFlag.PAPER_OUT | StatusFlag.FAULT)
+        return self.present is True and not self.flags & (StatusFlag.PAPER_OUT | StatusFlag.FAULT)
 
     def data_to_send(self) -> bytes:
         """Status queries to write now."""
@@ -88,7 +88,7 @@ class PrinterLink:
     def tick(self, now: float) -> list[PrinterEvent]:
         """Polls and presence due at `now`."""
         events: list[PrinterEvent] = []
-        if self.present and now - self._last_heard >= self.lost_after:
+        if self.present is not False and now - self._last_heard >= self.lost_after:
             self.present = False
             events.append(PrinterDown())
         if now >= self._next_poll:
@@ -101,7 +101,7 @@ class PrinterLink:
 
     def next_deadline(self) -> float:
         """When `tick` must run again."""
-        if self.present:
+        if self.present is not False:
             return min(self._next_poll, self._last_heard + self.lost_after)
         return self._next_poll
 
@@ -133,11 +133,12 @@ class PrinterLink:
             events.append(PrinterPaper(flags))
         return events
 
-    def port_lost(self) -> list[PrinterEvent]:
+    def port_lost(self, now: float) -> list[PrinterEvent]:
         """The port went away."""
         self._asked.clear()
         self._out.clear()
-        if self.present:
+        self._last_heard = now
+        if self.present is not False:
             self.present = False
             return [PrinterDown()]
         return []

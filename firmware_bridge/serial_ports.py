@@ -209,7 +209,7 @@ class PrinterPort(SerialPort):
 
     def print_job(self, job: bytes) -> None:
         """Hand a whole job to the printer. Raises PrinterUnavailable (paper_out, printer_fault, printer_lost)."""
-        if not self.connected or not self.link.present:
+        if not self.connected or self.link.present is not True:
             raise PrinterUnavailable("printer_lost", "the printer is not answering")
         if self.link.flags & self.link.flags.PAPER_OUT:
             raise PrinterUnavailable("paper_out", "the printer is out of paper (缺纸)")
@@ -231,7 +231,7 @@ class PrinterPort(SerialPort):
         self.write(self.link.data_to_send())
 
     def _lost(self, now: float) -> None:
-        self._emit(self.link.port_lost())
+        self._emit(self.link.port_lost(now))
 
     def _emit(self, events: list[PrinterEvent]) -> None:
         if events:
