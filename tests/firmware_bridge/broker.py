@@ -32,11 +32,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def mosquitto() -> Iterator[Mosquitto]:
+def mosquitto(port: int | None = None) -> Iterator[Mosquitto]:
     """Start `mosquitto -c <generated config>` and stop it (always reaped, pipes closed)."""
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     with tempfile.TemporaryDirectory(prefix="qms-mosquitto-") as folder:
-        port = free_port()
+        port = port or free_port()
         conf = Path(folder) / "mosquitto.conf"
         conf.write_text(
             f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"

@@ -1,0 +1,159 @@
+"""The real commands: emulators and the bridge as processes, a broker that comes and goes, kill -9."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiomqtt
+import pytest
+
+from firmware_bridge.bridge import Bridge, Broker
+from firmware_bridge.config import parse_config
+from firmware_bridge.emulators import BusDeviceEmulator
+from firmware_bridge.messages import AckResult, DeviceKind, Key
+from qms.contract import Button, ButtonPressed, DeviceState, topics
+from tests.firmware_bridge.broker import Mosquitto, free_port, mosquitto
+from tests.firmware_bridge.chain import Recorder
+from tests.firmware_bridge.test_chain import TICKET
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).parents[2]
+
+
+@contextlib.asynccontextmanager
+async def process(*args: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *args, cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            async with asyncio.timeout(10):
+                await proc.communicate()
+
+
+async def line(proc: asyncio.subprocess.Process, containing: str = "") -> str:
+    assert proc.stdout is not None
+    async with asyncio.timeout(10):
+        while True:
+            text = (await proc.stdout.readline()).decode()
+            assert text, "the process ended"
+            if containing in text:
+                return text.strip()
+
+
+def test_the_commands_run_the_whole_chain_and_the_last_will_reports_a_killed_bridge(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async def main() -> None:
+        hall = "proc-hall"
+        root = topics.root(hall)
+        async with (
+            process("-m", "firmware_bridge.emulators", "keypad", "--pty", "--address", "7") as keypad,
+            process("-m", "firmware_bridge.emulators", "printer", "--pty", "--out", str(tmp_path / "out")) as printer,
+        ):
+            keypad_path, printer_path = await line(keypad), await line(printer)
+            (tmp_path / "bridge.toml").write_text(
+                f"""
+[bridge]
+id = "bridge-9"
+poll_interval = 0.2
+lost_after = 1.0
+[[ports]]
+name = "bus"
+path = "{keypad_path}"
+[[ports]]
+name = "printer"
+path = "{printer_path}"
+kind = "printer"
+[[devices]]
+id = "keypad-w3"
+kind = "keypad"
+port = "bus"
+address = 7
+window = "w3"
+[[devices]]
+id = "dispenser-9"
+kind = "dispenser"
+printer = "printer"
+"""
+            )
+            async with aiomqtt.Client("127.0.0.1", broker.port) as client:
+                recorder = Recorder(client)
+                await client.subscribe(f"{root}/#", qos=1)
+                reading = asyncio.create_task(recorder.run())
+                args = ["--broker", broker.url, "--hall", hall, "--config", str(tmp_path / "bridge.toml")]
+                async with process("-m", "firmware_bridge", *args) as bridge:
+                    for dev in ("keypad-w3", "dispenser-9", "bridge-9"):
+                        await recorder.last_on(f"{root}/dev/{dev}/$state", b"ready", within=10)
+                    assert keypad.stdin is not None
+                    keypad.stdin.write(b"next\n")
+                    assert await line(keypad, "next:") == "next: ok"
+                    event = await recorder.wait_for(lambda m: m.topic == f"{root}/dev/keypad-w3/evt/button")
+                    assert ButtonPressed.decode(event.payload).button is Button.NEXT
+                    await client.publish(f"{root}/dev/dispenser-9/cmd/print", TICKET.encode(), qos=1)
+                    await line(printer, "saved")
+                    assert "A023" in (tmp_path / "out" / "ticket-0001.txt").read_text(encoding="utf-8")
+                    os.kill(bridge.pid, signal.SIGKILL)  # no goodbye: only the broker's last will speaks
+                    await recorder.last_on(f"{root}/dev/bridge-9/$state", b"lost")
+                    assert await bridge.wait() == -signal.SIGKILL
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
+            for dev in (f"{root}/dev/keypad-w3", f"{root}/dev/dispenser-9", f"{root}/dev/bridge-9"):
+                for suffix in ("$state", "$meta"):
+                    await client_clear(broker, f"{dev}/{suffix}")
+
+    asyncio.run(main())
+
+
+async def client_clear(broker: Mosquitto, topic: str) -> None:
+    async with aiomqtt.Client("127.0.0.1", broker.port) as client:
+        await client.publish(topic, b"", qos=1, retain=True)
+
+
+def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is_back() -> None:
+    async def main() -> None:
+        port = free_port()
+        async with BusDeviceEmulator(DeviceKind.KEYPAD, 1) as keypad:
+            config = parse_config(
+                {
+                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
+                    "ports": [{"name": "bus", "path": keypad.path}],
+                    "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
+                }
+            )
+            bridge = Bridge(config, "away-hall", Broker("127.0.0.1", port), reconnect_max=0.2)
+            running = asyncio.create_task(bridge.run())
+            try:
+                async with asyncio.timeout(5):
+                    while bridge.states["keypad-w1"] is not DeviceState.READY:  # the bridge polls it
+                        await asyncio.sleep(0.05)
+                assert await keypad.press_key(Key.NEXT) is AckResult.BUSY  # the keypad beeps: try again
+                with mosquitto(port):
+                    async with asyncio.timeout(10):
+                        await bridge.connected.wait()
+                    async with aiomqtt.Client("127.0.0.1", port) as client:
+                        await client.subscribe(f"{topics.root('away-hall')}/dev/+/evt/+", qos=1)
+                        assert await keypad.press_key(Key.NEXT) is AckResult.OK
+                        async with asyncio.timeout(5):
+                            message = await anext(aiter(client.messages))
+                        assert ButtonPressed.decode(message.payload).button is Button.NEXT  # type: ignore[arg-type]
+                    bridge.stop()
+                    await asyncio.wait_for(running, 10)
+            finally:
+                bridge.stop()
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+
+    asyncio.run(main())
