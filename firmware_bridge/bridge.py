@@ -113,6 +113,7 @@ class Bridge:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dirty: set[str] = set()  # devices whose $state must be published
         self._dirty_wake = asyncio.Event()
+        self._state_changed = asyncio.Event()
         self._bus_up: dict[str, bool | None] = {d.id: None for d in config.devices if d.port}
         self._printer_up: dict[str, bool | None] = {d.id: None for d in config.devices if d.printer}
         self._firmware: dict[str, str] = {}
@@ -159,6 +160,12 @@ class Bridge:
                 task.cancel()
             await asyncio.gather(*workers, *self._tasks, return_exceptions=True)
 
+    async def wait_for_state(self, device_id: str, state: DeviceState) -> None:
+        """Wait until the device's presence is `state` (wrap it in a timeout)."""
+        while self.states[device_id] is not state:
+            self._state_changed.clear()
+            await self._state_changed.wait()
+
     def stop(self) -> None:
         """Ask `run()` to mark every device and the bridge `lost` and return."""
         self._stopping.set()
@@ -202,13 +209,13 @@ class Bridge:
         windows = {d.window for d in self.config.devices if d.kind is DeviceKind.LED_BAR and d.window}
         subscriptions += [(topics.window_display(self.hall, w), 1) for w in sorted(windows)]
         await client.subscribe(subscriptions)
+        self._client = client  # from here on a press can be published
         meta = DeviceMeta(DeviceKind.BRIDGE, "qms firmware_bridge", VERSION)
         await client.publish(topics.device_meta(self.hall, self.config.id), meta.encode(), qos=1, retain=True)
         for device in self.config.devices:
             await self._publish_meta(client, device)
             await client.publish(topics.device_state(self.hall, device.id), presence(self.states[device.id]), 1, True)
         await client.publish(topics.device_state(self.hall, self.config.id), presence(DeviceState.READY), 1, True)
-        self._client = client
         self.connected.set()
         log.info("connected to %s:%s as %s", self.broker.host, self.broker.port, self.config.id)
 
@@ -271,6 +278,7 @@ class Bridge:
             self.states[device.id] = state
             self._dirty.add(device.id)
             self._dirty_wake.set()
+            self._state_changed.set()
 
     # ---- serial side -----------------------------------------------------------------------
 

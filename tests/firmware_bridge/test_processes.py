@@ -136,8 +136,7 @@ def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is
             running = asyncio.create_task(bridge.run())
             try:
                 async with asyncio.timeout(5):
-                    while bridge.states["keypad-w1"] is not DeviceState.READY:  # the bridge polls it
-                        await asyncio.sleep(0.05)
+                    await bridge.wait_for_state("keypad-w1", DeviceState.READY)  # the bridge polls it
                 assert await keypad.press_key(Key.NEXT) is AckResult.BUSY  # the keypad beeps: try again
                 with mosquitto(port):
                     async with asyncio.timeout(10):
