@@ -67,7 +67,7 @@ async def bridge_latencies(port: int, presses: int, folder: Path) -> list[float]
                     async with asyncio.timeout(10):
                         message = await anext(messages)
                     latencies.append(time.perf_counter() - started)
-                    ButtonPressed.decode(message.payload)  # type: ignore[arg-type]
+                    ButtonPressed.decode(message.payload)
                     if await answered is not AckResult.OK:
                         raise RuntimeError("the bridge did not acknowledge a press")
                 return latencies
