@@ -156,3 +156,40 @@ def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is
                     await running
 
     asyncio.run(main())
+
+
+def test_a_port_that_comes_back_is_reopened_and_line_noise_is_survived(tmp_path: Path) -> None:
+    # The bridge opens a stable name (as /dev/serial/by-id/... is), the device behind it is replaced.
+    async def main() -> None:
+        link = tmp_path / "ttyUSB-keypad"
+        async with BusDeviceEmulator(DeviceKind.KEYPAD, 1) as first:
+            link.symlink_to(first.path)
+            config = parse_config(
+                {
+                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
+                    "ports": [{"name": "bus", "path": str(link)}],
+                    "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
+                }
+            )
+            bridge = Bridge(config, "reopen-hall", Broker("127.0.0.1", free_port()), reconnect_max=0.2)
+            running = asyncio.create_task(bridge.run())
+            try:
+                async with asyncio.timeout(5):
+                    await bridge.wait_for_state("keypad-w1", DeviceState.READY)
+                first.close()  # the adapter is pulled
+                async with asyncio.timeout(5):
+                    await bridge.wait_for_state("keypad-w1", DeviceState.LOST)
+                async with BusDeviceEmulator(DeviceKind.KEYPAD, 1) as second:  # ... and plugged in again
+                    link.unlink()
+                    link.symlink_to(second.path)
+                    async with asyncio.timeout(10):
+                        await bridge.wait_for_state("keypad-w1", DeviceState.READY)
+                    # Noise with a false start byte and a long length, then a press: the frame gap frees it.
+                    second._port.write(bytes((0xA5, 200, 0x13)))
+                    assert await second.press_key(Key.NEXT) is AckResult.BUSY  # heard; no broker to take it
+                    assert bridge._buses["bus"].link.decoder.stats.stale_partials >= 1
+            finally:
+                bridge.stop()
+                await asyncio.wait_for(running, 10)
+
+    asyncio.run(main())
