@@ -34,6 +34,7 @@ answered with an `ack` of `ok: false` and a stable `error` code, logged, and cha
 """
 
 from . import topics
+from .displays import DisplayState, QueueCount, RecentCall, ScreenState, ServiceEta, VoiceAnnouncement, WindowDisplay
 from .errors import ContractError
 from .payloads import (
     COMMAND_PAYLOADS,
@@ -49,22 +50,15 @@ from .payloads import (
     DeviceKind,
     DeviceMeta,
     DeviceState,
-    DisplayState,
     HelpPressed,
     Outcome,
     PrintTicket,
     Priority,
-    QueueCount,
     RatingGiven,
     RatingLevel,
-    RecentCall,
-    ScreenState,
     ServerState,
-    ServiceEta,
     ShowText,
     TakeTicket,
-    VoiceAnnouncement,
-    WindowDisplay,
     command_name,
     decode_command,
     decode_event,

@@ -134,8 +134,10 @@ class DeviceMeta(_Json):
 
 
 class Button(StrEnum):
-    """A keypad's buttons (呼叫器)."""
+    """A keypad's buttons (呼叫器). `open` signs a staff member in at the window (工号登录)."""
 
+    OPEN = "open"  # 登录: open the window for `staff`
+    CLOSE = "close"  # 退出: close the window
     NEXT = "next"  # 叫号: call the next ticket
     RECALL = "recall"  # 重呼
     NO_SHOW = "no-show"  # 过号
@@ -166,10 +168,14 @@ class ButtonPressed(_Json):
     reason: str = ""  # pause, transfer
     to_service: str | None = None  # transfer
     to_window: str | None = None  # transfer
+    staff: str | None = None  # open: the staff account's user name
 
     def __post_init__(self) -> None:
         _check_msg_id(self.msg_id)
         _check_text("reason", self.reason)
+        _check_text("staff", self.staff or "", 32)
+        if self.button is Button.OPEN and not self.staff:
+            raise ContractError("missing_field", "open names the staff member signing in (staff)")
         if self.button is Button.TRANSFER and self.to_service is None and self.to_window is None:
             raise ContractError("missing_field", "a transfer names to_service or to_window")
 
@@ -353,91 +359,3 @@ class Ack(_Json):
         if self.ok == (self.error is not None):
             raise ContractError("bad_value", "an ack has an error code exactly when ok is false")
         _check_text("message", self.message, 300)
-
-
-# ---- state for displays (server -> displays, retained) --------------------------------------
-
-
-class DisplayState(StrEnum):
-    """What a window is doing, as its LED bar shows it."""
-
-    CLOSED = "closed"
-    IDLE = "idle"
-    CALLING = "calling"
-    SERVING = "serving"
-    PAUSED = "paused"
-
-
-@dataclass(frozen=True, slots=True)
-class WindowDisplay(_Json):
-    """`window/<win>/display` (retained). `seq` grows with every new state of the topic
-    (milliseconds since the epoch, +1 within the same millisecond): a display drops a frame
-    whose seq is not above the last one it showed, so a late or repeated one is harmless."""
-
-    seq: int
-    ticket: str | None  # the ticket number at the window ("A023"), if any
-    text: str  # what the bar shows: "请 A023 号", "暂停服务", ...
-    state: DisplayState
-
-    def __post_init__(self) -> None:
-        _check_count("seq", self.seq)
-        _check_text("text", self.text)
-
-
-@dataclass(frozen=True, slots=True)
-class RecentCall(_Json):
-    """One recent call on a screen: ticket number, window id, number and name, when."""
-
-    ticket: str
-    window: str
-    window_number: int
-    window_name: str
-    at: str  # ISO 8601
-
-
-@dataclass(frozen=True, slots=True)
-class QueueCount(_Json):
-    """One service's line on a screen."""
-
-    service: str
-    name: str
-    prefix: str
-    waiting: int
-
-    def __post_init__(self) -> None:
-        _check_count("waiting", self.waiting)
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceEta(_Json):
-    """The estimated wait in minutes for a ticket of `service` taken now (None: unknown)."""
-
-    service: str
-    minutes: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ScreenState(_Json):
-    """`screen/<zone>` (retained): the zone's recent calls (newest first), its services'
-    waiting counts and estimated waits. No citizen data: tickets are shown by number."""
-
-    seq: int
-    recent: tuple[RecentCall, ...]
-    waiting: tuple[QueueCount, ...]
-    eta: tuple[ServiceEta, ...]
-
-    def __post_init__(self) -> None:
-        _check_count("seq", self.seq)
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceAnnouncement(_Json):
-    """`voice/<zone>` (not retained): a call for the zone's speakers."""
-
-    seq: int
-    text: str
-    audio_url: str | None = None
-
-    def __post_init__(self) -> None:
-        _check_count("seq", self.seq)
-        _check_text("text", self.text)
