@@ -32,6 +32,8 @@ BUTTONS: dict[wire.Key, Button] = {
     wire.Key.START: Button.START,
     wire.Key.FINISH: Button.FINISH,
     wire.Key.TRANSFER: Button.TRANSFER,
+    wire.Key.OPEN: Button.OPEN,
+    wire.Key.CLOSE: Button.CLOSE,
 }
 RATINGS: dict[int, RatingLevel] = {
     5: RatingLevel.VERY_SATISFIED,
@@ -67,7 +69,9 @@ def device_event(
     match device.kind, message:
         case DeviceKind.KEYPAD, wire.KeyPress(key, argument):
             to_window = transfer_window.format(argument.lower()) if key is wire.Key.TRANSFER else None
-            return "button", ButtonPressed(msg_id, BUTTONS[key], window=device.window, to_window=to_window)
+            staff = argument.lower() if key is wire.Key.OPEN else None
+            pressed = ButtonPressed(msg_id, BUTTONS[key], window=device.window, to_window=to_window, staff=staff)
+            return "button", pressed
         case DeviceKind.RATING_PAD, wire.Rating(level):
             return "rating", RatingGiven(msg_id, RATINGS[level], window=device.window)
         case DeviceKind.DISPENSER, wire.Take(button):

@@ -21,7 +21,7 @@ MAX_ARGUMENT = 16  # a ticket number such as "A023" or a window number: short AS
 MAX_TAKE_BUTTON = 64
 MAX_BEEPS = 10
 _ARGUMENT = re.compile(r"[A-Za-z0-9-]*")
-_ARGUMENT_RULE = "TRANSFER needs the typed window number, the other keys take no argument"
+_ARGUMENT_RULE = "TRANSFER needs the typed window number, OPEN the staff number, the other keys no argument"
 
 
 class PayloadError(ValueError):
@@ -55,10 +55,12 @@ class Key(IntEnum):
     START = 6  # 开始办理
     FINISH = 7  # 办结
     TRANSFER = 8  # 转移: to the window whose number was typed on the keypad's digits (argument "12")
+    OPEN = 9  # 登录: a staff member signs in with the 工号 typed on the keypad (argument "1024"), opening the window
+    CLOSE = 10  # 退出: close the window
 
 
 #: Keys that need an argument typed on the keypad's digits.
-KEYS_WITH_ARGUMENT = frozenset({Key.TRANSFER})
+KEYS_WITH_ARGUMENT = frozenset({Key.TRANSFER, Key.OPEN})
 
 
 class StatusFlag(IntFlag):
@@ -181,7 +183,7 @@ def encode(message: Message) -> tuple[FrameType, bytes]:
             _check(len(argument) <= MAX_ARGUMENT and _ARGUMENT.fullmatch(argument) is not None, "bad key argument")
             _check(
                 bool(argument) == (key in KEYS_WITH_ARGUMENT),
-                f"key {key.name} needs an argument exactly when it is TRANSFER",
+                f"key {key.name}: {_ARGUMENT_RULE}",
             )
             return FrameType.KEY, bytes((key,)) + argument.encode("ascii")
         case Rating(level):

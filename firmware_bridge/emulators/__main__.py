@@ -3,7 +3,7 @@
 The first line on stdout is the pty path to put in bridge.toml. Then each line on stdin is what a
 person does (what each kind understands is printed with `help`):
 
-    keypad      next | recall | no-show | pause | resume | start | finish | transfer 12
+    keypad      open 1024 | next | recall | no-show | pause | resume | start | finish | transfer 12 | close
     rating_pad  5 (非常满意) .. 1 (非常不满意)
     dispenser   take 2 | help          (its button panel; the printer is `printer`)
     help_button help
@@ -44,6 +44,8 @@ KEYS = {
     "start": Key.START,
     "finish": Key.FINISH,
     "transfer": Key.TRANSFER,
+    "open": Key.OPEN,
+    "close": Key.CLOSE,
 }
 FLAGS = {"paper-low": StatusFlag.PAPER_LOW, "paper-out": StatusFlag.PAPER_OUT, "paper-ok": StatusFlag.NONE}
 

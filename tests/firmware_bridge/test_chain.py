@@ -37,11 +37,13 @@ def run(broker: Mosquitto, folder: Path, scenario, **kw) -> None:
 
 def test_a_keypad_press_becomes_a_button_event_with_a_msg_id(broker: Mosquitto, tmp_path: Path) -> None:
     async def scenario(c: Chain) -> None:
+        assert await c.keypad.press_key(Key.OPEN, "1024") is AckResult.OK  # 工号 1024 signs in
         assert await c.keypad.press_key(Key.NEXT) is AckResult.OK  # acknowledged once the broker had it
         assert await c.keypad.press_key(Key.TRANSFER, "12") is AckResult.OK
         topic = c.topic("dev", "keypad-w2", "evt", "button")
         await c.recorder.wait_for(lambda m: m.topic == topic and b"transfer" in m.payload)
-        first, second = (ButtonPressed.decode(m.payload) for m in c.recorder.on(topic))
+        sign_in, first, second = (ButtonPressed.decode(m.payload) for m in c.recorder.on(topic))
+        assert (sign_in.button, sign_in.staff, sign_in.window) == (Button.OPEN, "1024", "w2")
         assert first.button is Button.NEXT and first.window == "w2"
         assert second.button is Button.TRANSFER and second.to_window == "w12"
         assert first.msg_id and second.msg_id and first.msg_id != second.msg_id

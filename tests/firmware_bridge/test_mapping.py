@@ -30,11 +30,12 @@ DISPENSER = DeviceConfig("dispenser-1", DeviceKind.DISPENSER, "bus", 9, printer=
 
 @pytest.mark.parametrize("key", list(wire.Key))
 def test_every_key_is_a_contract_button(key: wire.Key) -> None:
-    argument = "12" if key is wire.Key.TRANSFER else ""
+    argument = {wire.Key.TRANSFER: "12", wire.Key.OPEN: "1024"}.get(key, "")
     name, event = device_event(KEYPAD, wire.KeyPress(key, argument), "m-1", "w{}")
     assert name == "button" and isinstance(event, ButtonPressed)
     assert event.button is Button(key.name.lower().replace("_", "-")) and event.window == "w5"
     assert event.to_window == ("w12" if key is wire.Key.TRANSFER else None)
+    assert event.staff == ("1024" if key is wire.Key.OPEN else None)
     assert ButtonPressed.decode(event.encode()) == event
 
 
