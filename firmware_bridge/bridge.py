@@ -39,6 +39,7 @@ from firmware_bridge.host import (
     CommandResult,
     DeviceAbsent,
     DeviceDown,
+    DeviceHello,
     DeviceInput,
     DeviceStatus,
     DeviceUp,
@@ -256,7 +257,8 @@ class Bridge:
 
     async def _publish_meta(self, client: aiomqtt.Client, device: DeviceConfig) -> None:
         meta = DeviceMeta(device.kind, device.model, self._firmware.get(device.id, ""), parent=self.config.id)
-        await client.publish(topics.device_meta(self.hall, device.id), meta.encode(), qos=1, retain=True)
+        with contextlib.suppress(aiomqtt.MqttError):  # a reconnect publishes it again
+            await client.publish(topics.device_meta(self.hall, device.id), meta.encode(), qos=1, retain=True)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -295,6 +297,11 @@ class Bridge:
                     self._set_presence(device)
                     if device.kind is DeviceKind.LED_BAR and device.window in self._displays:
                         self._spawn(self._show_display(device, self._displays[device.window]))
+                case DeviceHello(_, _, firmware):
+                    self._firmware[device.id] = firmware
+                    client = self._client
+                    if client is not None:
+                        self._spawn(self._publish_meta(client, device))
                 case DeviceDown():
                     self._bus_up[device.id] = False
                     self._set_presence(device)
@@ -363,6 +370,8 @@ class Bridge:
             await self._on_server_ack(self.devices[topic.device], payload)
 
     async def _on_display(self, window: str, payload: bytes) -> None:
+        if not payload:
+            return  # the retained display was cleared: keep what the bar shows
         try:
             display = WindowDisplay.decode(payload)
         except ContractError as error:

@@ -54,6 +54,15 @@ class DeviceUp:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceHello:
+    """A device started a new session (it booted): what it is and its firmware version."""
+
+    address: int
+    kind: DeviceKind
+    firmware: str
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceDown:
     """A device was not heard for `lost_after` seconds."""
 
@@ -104,7 +113,7 @@ class DeviceAbsent(Exception):
     """A command for a device that is not answering: it would be stale by the time the device is back."""
 
 
-LinkEvent = DeviceUp | DeviceDown | DeviceStatus | DeviceInput | CommandResult | FrameRejected
+LinkEvent = DeviceUp | DeviceHello | DeviceDown | DeviceStatus | DeviceInput | CommandResult | FrameRejected
 
 
 @dataclass(slots=True)
@@ -281,8 +290,9 @@ class HostLink:
                 if flight is not None and flight.token:
                     events.append(CommandResult(address, flight.token, result))
                 self._launch(device, now)
-            case Hello():
-                device.inbound.hello(message, frame.seq)
+            case Hello(kind, _, firmware):
+                if device.inbound.hello(message, frame.seq):
+                    events.append(DeviceHello(address, kind, firmware))
                 self._write_ack(frame, AckResult.OK)
             case KeyPress() | Rating() | Take() | Help():
                 if device.inbound.accept(frame.seq):

@@ -200,6 +200,11 @@ def test_presence_ready_lost_on_silence_lost_on_serial_loss_and_on_stop(broker: 
         await c.recorder.last_on(state("pad-w2"), b"lost")
         c.pad.power_on()
         await c.recorder.last_on(state("pad-w2"), b"ready")
+        # It booted and said hello: its firmware version is in its $meta now.
+        meta = await c.recorder.wait_for(
+            lambda m: m.topic == c.topic("dev", "pad-w2", "$meta") and b'"1.0"' in m.payload
+        )
+        assert json.loads(meta.payload) == {"kind": "rating_pad", "model": "", "firmware": "1.0", "parent": "bridge-1"}
         c.keypad.close()  # the cable is pulled: the bridge's port goes away
         await c.recorder.last_on(state("keypad-w2"), b"lost")
         c.printer.close()

@@ -10,6 +10,7 @@ from firmware_bridge.host import (
     CommandResult,
     DeviceAbsent,
     DeviceDown,
+    DeviceHello,
     DeviceInput,
     DeviceStatus,
     DeviceUp,
@@ -82,6 +83,7 @@ def test_a_device_comes_up_and_its_press_arrives_once() -> None:
     bus = Bus(keypad())
     bus.pump(0.5)
     assert bus.of(DeviceUp) == [DeviceUp(1, DeviceKind.KEYPAD)]
+    assert bus.of(DeviceHello) == [DeviceHello(1, DeviceKind.KEYPAD, "1.0")]
     bus.devices[1].press(KeyPress(Key.NEXT), bus.now)
     bus.pump()
     assert [e.message for e in bus.of(DeviceInput)] == [KeyPress(Key.NEXT)]
