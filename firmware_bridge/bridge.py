@@ -57,6 +57,7 @@ from qms.contract import (
     DeviceKind,
     DeviceMeta,
     DeviceState,
+    HelpPressed,
     PrintTicket,
     ShowText,
     TopicKind,
@@ -73,6 +74,11 @@ VERSION = "1.0"
 RESULT_SECONDS = 5  # how long a keypad shows the server's answer to a press
 REMEMBERED_MSG_IDS = 256  # per device: repeated commands within this many are answered, not redone
 COMMAND_TIMEOUT = 5.0
+SUPPLY_NOTES = (
+    (wire.StatusFlag.PAPER_OUT, "取号机缺纸，请更换纸卷"),
+    (wire.StatusFlag.PAPER_LOW, "取号机纸将用完，请准备纸卷"),
+    (wire.StatusFlag.FAULT, "取号机故障，请检查"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,7 @@ class Bridge:
         self._bus_up: dict[str, bool | None] = {d.id: None for d in config.devices if d.port}
         self._printer_up: dict[str, bool | None] = {d.id: None for d in config.devices if d.printer}
         self._firmware: dict[str, str] = {}
+        self._flags: dict[tuple[str, str], wire.StatusFlag] = {}
         self._displays: dict[str, WindowDisplay] = {}  # window -> the last display state
         self._answers: dict[str, OrderedDict[str, Ack | asyncio.Future[Ack]]] = {d: OrderedDict() for d in self.devices}
         self._sent_events: OrderedDict[str, str] = OrderedDict()  # msg_id -> device, for the server's acks
@@ -313,6 +320,7 @@ class Bridge:
                         future.set_result(result)
                 case DeviceStatus(_, flags):
                     log.warning("%s reports %s", device.id, flags)
+                    self._supplies(device, "panel", flags)
                 case FrameRejected(_, code, text):
                     log.warning("%s sent a frame that makes no sense: %s: %s", device.id, code, text)
 
@@ -325,7 +333,32 @@ class Bridge:
                     self._printer_up[device.id] = False
                 case PrinterPaper(flags):
                     log.warning("%s printer reports %s", device.id, flags or "paper and printer fine again")
+                    self._supplies(device, "printer", flags)
             self._set_presence(device)
+
+    def _supplies(self, device: DeviceConfig, part: str, flags: wire.StatusFlag) -> None:
+        """Paper running out or a fault calls a staff member to the device, once per new trouble.
+
+        The contract has no topic for supplies; a dispenser may send `evt/help`, and a person with
+        a roll of paper is exactly the help it needs, so the note says what to bring.
+        """
+        before = self._flags.get((device.id, part), wire.StatusFlag.NONE)
+        self._flags[device.id, part] = flags
+        new = flags & ~before
+        if device.kind is not DeviceKind.DISPENSER or not new:
+            return
+        note = next(text for flag, text in SUPPLY_NOTES if new & flag)
+        self._spawn(self._publish_help(device, note))
+
+    async def _publish_help(self, device: DeviceConfig, note: str) -> None:
+        client = self._client
+        if client is None:
+            log.warning("%s: %s (the broker is away)", device.id, note)
+            return
+        self._counter += 1
+        event = HelpPressed(f"{self._boot}-{self._counter}", note)
+        with contextlib.suppress(aiomqtt.MqttError):
+            await client.publish(topics.device_event(self.hall, device.id, "help"), event.encode(), qos=1)
 
     async def _device_input(self, port: str, device: DeviceConfig, seq: int, message: wire.DeviceEvent) -> None:
         bus = self._buses[port]

@@ -15,6 +15,7 @@ from qms.contract import (
     Button,
     ButtonPressed,
     DisplayState,
+    HelpPressed,
     PrintTicket,
     RatingGiven,
     RatingLevel,
@@ -112,7 +113,10 @@ def test_a_print_command_prints_one_ticket_in_gb18030_with_a_qr_code(broker: Mos
         assert len(c.printer.jobs) == 1
 
         c.printer.flags = StatusFlag.PAPER_OUT
-        await asyncio.sleep(0.3)  # the next status poll sees it
+        # The next status poll sees it, and a staff member is called to the dispenser with paper.
+        help_topic = c.topic("dev", "dispenser-1", "evt", "help")
+        called = await c.recorder.wait_for(lambda m: m.topic == help_topic)
+        assert HelpPressed.decode(called.payload).note == "取号机缺纸，请更换纸卷"
         again = PrintTicket(**{**json.loads(TICKET.encode()), "msg_id": "print-2"})
         await c.mqtt.publish(c.topic("dev", "dispenser-1", "cmd", "print"), again.encode(), qos=1)
         await c.recorder.wait_for(lambda m: m.topic == ack_topic and b"print-2" in m.payload)
