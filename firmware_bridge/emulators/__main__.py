@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
+import stat
 import sys
 from pathlib import Path
 
@@ -98,6 +100,9 @@ async def _run(args: argparse.Namespace) -> int:
 
 async def _commands(handle: object, done: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
+    mode = os.fstat(sys.stdin.fileno()).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or sys.stdin.isatty()):
+        return  # stdin is a file or /dev/null: run without commands until a signal
     stream = asyncio.StreamReader()
     try:
         transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), sys.stdin)
@@ -116,8 +121,20 @@ async def _commands(handle: object, done: asyncio.Event) -> None:
         done.set()
 
 
+HELP = {
+    DeviceKind.KEYPAD: "open 1024 | next | recall | no-show | pause | resume | start | finish | transfer 12 | close",
+    DeviceKind.LED_BAR: "(it only shows what the bridge sends)",
+    DeviceKind.RATING_PAD: "5 (非常满意) | 4 | 3 | 2 | 1 (非常不满意)",
+    DeviceKind.DISPENSER: "take 2 | help | paper-low | paper-out | paper-ok",
+    DeviceKind.HELP_BUTTON: "help",
+}
+
+
 def _device_line(device: BusDeviceEmulator, line: str) -> None:
     word, _, rest = line.partition(" ")
+    if word in ("?", "commands"):
+        _say(f"{HELP[device.kind]} | off | on | quit")
+        return
     if word in ("off", "on"):
         device.power_off() if word == "off" else device.power_on()
         _say(f"power {word}")
@@ -136,7 +153,7 @@ def _device_line(device: BusDeviceEmulator, line: str) -> None:
         elif device.kind in (DeviceKind.DISPENSER, DeviceKind.HELP_BUTTON) and word == "help":
             future = device.press(Help())
         else:
-            _say(f"? {line!r}: see --help for what a {device.kind.name.lower()} understands")
+            _say(f"? {line!r}: a {device.kind.name.lower()} understands {HELP[device.kind]} | off | on | quit")
             return
     except ValueError as error:
         _say(f"? {line!r}: {error}")

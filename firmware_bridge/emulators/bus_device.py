@@ -166,7 +166,7 @@ class BusDeviceEmulator:
                     future = self._results.pop(token, None)
                     if future is not None and not future.done():
                         future.set_result(result)
-        if events:
+        if any(isinstance(event, CommandReceived) for event in events):
             self._notify()
 
     def _show(self, show: Show) -> None:
