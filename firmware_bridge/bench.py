@@ -66,6 +66,8 @@ async def bridge_latencies(port: int, presses: int, folder: Path) -> list[float]
                     answered = keypad.press_key(Key.NEXT)  # the frame is on the pty when this returns
                     async with asyncio.timeout(10):
                         message = await anext(messages)
+                        while str(message.topic) != events:  # a repeated `ready`
+                            message = await anext(messages)
                     latencies.append(time.perf_counter() - started)
                     ButtonPressed.decode(message.payload)
                     if await answered is not AckResult.OK:
