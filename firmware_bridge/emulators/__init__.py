@@ -4,8 +4,8 @@
 takes presses from stdin; tests use the classes directly.
 """
 
-from .bus_device import BusDeviceEmulator
+from .bus_device import BusDeviceEmulator, SharedBus
 from .printer import PrinterEmulator
 from .pty_port import PtyPort
 
-__all__ = ["BusDeviceEmulator", "PrinterEmulator", "PtyPort"]
+__all__ = ["BusDeviceEmulator", "PrinterEmulator", "PtyPort", "SharedBus"]

@@ -12,6 +12,7 @@ import asyncio
 import random
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from firmware_bridge.device import CommandReceived, Delivered, DeviceLink
 from firmware_bridge.messages import (
@@ -31,10 +32,53 @@ from firmware_bridge.messages import (
 from .pty_port import PtyPort
 
 
-class BusDeviceEmulator:
-    """One device at `address`, alone on its own pty."""
+class SharedBus:
+    """One pty with several devices on it, as an RS-485 line along a row of windows.
 
-    def __init__(self, kind: DeviceKind, address: int, *, firmware: str = "1.0", retry_after: float = 0.2) -> None:
+    Every device hears every byte and answers only what is addressed to it; their frames go out on
+    the same line. `add(kind, address)` puts a device on it.
+    """
+
+    def __init__(self) -> None:
+        self.port = PtyPort(self._received)
+        self.devices: list[BusDeviceEmulator] = []
+
+    @property
+    def path(self) -> str:
+        """The slave path to give the bridge."""
+        return self.port.path
+
+    def add(self, kind: DeviceKind, address: int, **options: Any) -> BusDeviceEmulator:
+        """A new device at `address` on this line."""
+        if any(d.address == address for d in self.devices):
+            raise ValueError(f"address {address} is taken on this bus")
+        device = BusDeviceEmulator(kind, address, bus=self, **options)
+        self.devices.append(device)
+        return device
+
+    def close(self) -> None:
+        """Pull the line's cable: every device on it goes with it."""
+        for device in self.devices:
+            device.power_off()
+        self.port.close()
+
+    def _received(self, data: bytes) -> None:
+        for device in self.devices:
+            device._received(data)
+
+
+class BusDeviceEmulator:
+    """One device at `address`, alone on its own pty (or on a `SharedBus`)."""
+
+    def __init__(
+        self,
+        kind: DeviceKind,
+        address: int,
+        *,
+        firmware: str = "1.0",
+        retry_after: float = 0.2,
+        bus: SharedBus | None = None,
+    ) -> None:
         self.kind = kind
         self.address = address
         self.firmware = firmware
@@ -45,7 +89,8 @@ class BusDeviceEmulator:
         self.powered = True
         self.on_change: Callable[[], None] | None = None  # the command line prints from here
         self._loop = asyncio.get_running_loop()
-        self._port = PtyPort(self._received)
+        self._bus = bus
+        self._port = PtyPort(self._received) if bus is None else bus.port
         self._link = self._boot()
         self._timer: asyncio.TimerHandle | None = None
         self._clear_timer: asyncio.TimerHandle | None = None
@@ -120,9 +165,10 @@ class BusDeviceEmulator:
         self._flush()
 
     def close(self) -> None:
-        """Pull the cable and stop."""
+        """Pull the cable and stop (on a shared bus: unplug this device only)."""
         self.power_off()
-        self._port.close()
+        if self._bus is None:
+            self._port.close()
 
     async def __aenter__(self) -> BusDeviceEmulator:
         return self

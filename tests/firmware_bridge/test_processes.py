@@ -15,9 +15,9 @@ import pytest
 
 from firmware_bridge.bridge import Bridge, Broker
 from firmware_bridge.config import parse_config
-from firmware_bridge.emulators import BusDeviceEmulator
+from firmware_bridge.emulators import BusDeviceEmulator, SharedBus
 from firmware_bridge.messages import AckResult, DeviceKind, Key
-from qms.contract import Button, ButtonPressed, DeviceState, topics
+from qms.contract import Button, ButtonPressed, DeviceState, DisplayState, WindowDisplay, topics
 from tests.firmware_bridge.broker import Mosquitto, free_port, mosquitto
 from tests.firmware_bridge.chain import Recorder
 from tests.firmware_bridge.test_chain import TICKET
@@ -191,5 +191,58 @@ def test_a_port_that_comes_back_is_reopened_and_line_noise_is_survived(tmp_path:
             finally:
                 bridge.stop()
                 await asyncio.wait_for(running, 10)
+
+    asyncio.run(main())
+
+
+def test_a_row_of_windows_on_one_line(broker: Mosquitto) -> None:
+    # Three windows' keypads, LED bars and rating pads on one RS-485 line, as halls wire them.
+    async def main() -> None:
+        bus = SharedBus()
+        devices = []
+        for w in (1, 2, 3):
+            for offset, kind, name in ((0, DeviceKind.KEYPAD, "keypad"), (1, DeviceKind.LED_BAR, "led"),
+                                       (2, DeviceKind.RATING_PAD, "pad")):  # fmt: skip
+                address = 10 * w + offset
+                bus.add(kind, address)
+                devices.append({"id": f"{name}-w{w}", "kind": kind.name.lower(), "port": "row", "address": address,
+                                "window": f"w{w}"})  # fmt: skip
+        config = parse_config(
+            {
+                "bridge": {"id": "bridge-row", "poll_interval": 0.2, "lost_after": 1.0},
+                "ports": [{"name": "row", "path": bus.path}],
+                "devices": devices,
+            }
+        )
+        hall = "row-hall"
+        bridge = Bridge(config, hall, Broker("127.0.0.1", broker.port))
+        running = asyncio.create_task(bridge.run())
+        try:
+            async with asyncio.timeout(10):
+                for device in devices:
+                    await bridge.wait_for_state(device["id"], DeviceState.READY)
+            async with aiomqtt.Client("127.0.0.1", broker.port) as client:
+                await client.subscribe(f"{topics.root(hall)}/dev/+/evt/+", qos=1)
+                presses = [d.press_key(Key.NEXT) for d in bus.devices if d.kind is DeviceKind.KEYPAD]
+                presses += [d.rate(4) for d in bus.devices if d.kind is DeviceKind.RATING_PAD]
+                assert await asyncio.gather(*presses) == [AckResult.OK] * 6  # all at once on one line
+                topics_seen = set()
+                async with asyncio.timeout(5):
+                    async for message in client.messages:
+                        topics_seen.add(str(message.topic).split("/", 3)[3])
+                        if len(topics_seen) == 6:
+                            break
+                assert topics_seen == {f"dev/keypad-w{w}/evt/button" for w in (1, 2, 3)} | {
+                    f"dev/pad-w{w}/evt/rating" for w in (1, 2, 3)
+                }
+                display = WindowDisplay(1, "C007", "请 C007 号到 2 号窗口", DisplayState.CALLING)
+                await client.publish(topics.window_display(hall, "w2"), display.encode(), qos=1)
+                led = next(d for d in bus.devices if d.address == 21)
+                await led.wait_for(lambda d: d.shown is not None and d.shown.text == "请 C007 号到 2 号窗口")
+                assert all(d.shown is None for d in bus.devices if d.kind is DeviceKind.LED_BAR and d is not led)
+        finally:
+            bridge.stop()
+            await asyncio.wait_for(running, 10)
+            bus.close()
 
     asyncio.run(main())
