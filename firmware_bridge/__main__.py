@@ -8,8 +8,8 @@ import logging
 import signal
 import sys
 
-from firmware_bridge.bridge import Bridge, Broker
-from firmware_bridge.config import BridgeConfig, BridgeConfigError, load_config
+from firmware_bridge.bridge import Bridge
+from firmware_bridge.config import BridgeConfig, BridgeConfigError, Broker, load_config
 
 
 def main(argv: list[str] | None = None) -> int:

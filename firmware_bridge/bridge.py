@@ -21,20 +21,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import os
 from collections import OrderedDict
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 
 from firmware_bridge import mapping
 from firmware_bridge import messages as wire
-from firmware_bridge.config import BridgeConfig, DeviceConfig, PortKind
+from firmware_bridge.answers import Answers, msg_id_of
+from firmware_bridge.config import BridgeConfig, Broker, DeviceConfig, PortKind
 from firmware_bridge.host import (
     CommandResult,
     DeviceAbsent,
@@ -47,6 +45,7 @@ from firmware_bridge.host import (
     HostLink,
     LinkEvent,
 )
+from firmware_bridge.presence import Part, Presence
 from firmware_bridge.printer import PrinterDown, PrinterEvent, PrinterLink, PrinterPaper, PrinterUp
 from firmware_bridge.serial_ports import BusPort, PrinterPort, PrinterUnavailable
 from firmware_bridge.ticket import render_ticket
@@ -72,33 +71,13 @@ log = logging.getLogger(__name__)
 
 VERSION = "1.0"
 RESULT_SECONDS = 5  # how long a keypad shows the server's answer to a press
-REMEMBERED_MSG_IDS = 256  # per device: repeated commands within this many are answered, not redone
+REMEMBERED_MSG_IDS = 256  # per device: the events whose server acks are shown on the device
 COMMAND_TIMEOUT = 5.0
 SUPPLY_NOTES = (
     (wire.StatusFlag.PAPER_OUT, "取号机缺纸，请更换纸卷"),
     (wire.StatusFlag.PAPER_LOW, "取号机纸将用完，请准备纸卷"),
     (wire.StatusFlag.FAULT, "取号机故障，请检查"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Broker:
-    """Where the broker is: `mqtt://user:pass@host:port`."""
-
-    host: str
-    port: int = 1883
-    username: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def from_url(cls, url: str) -> Broker:
-        """Parse `mqtt://[user[:pass]@]host[:port]`; ValueError for anything else."""
-        parts = urlsplit(url)
-        if parts.scheme != "mqtt" or not parts.hostname:
-            raise ValueError(f"{url!r} is not mqtt://[user:password@]host[:port]")
-        username = None if parts.username is None else unquote(parts.username)
-        password = None if parts.password is None else unquote(parts.password)
-        return cls(parts.hostname, parts.port or 1883, username, password)
 
 
 class Bridge:
@@ -110,7 +89,7 @@ class Bridge:
         self.broker = broker
         self.reconnect_max = reconnect_max
         self.devices = {d.id: d for d in config.devices}
-        self.states: dict[str, DeviceState] = {d.id: DeviceState.INIT for d in config.devices}
+        self.presence = Presence(config.devices)
         self.connected = asyncio.Event()
         self._boot = os.urandom(4).hex()
         self._counter = 0
@@ -118,15 +97,10 @@ class Bridge:
         self._stopping = asyncio.Event()
         self._farewell = asyncio.Event()  # the orderly stop's `lost` states are out
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._dirty: set[str] = set()  # devices whose $state must be published
-        self._dirty_wake = asyncio.Event()
-        self._state_changed = asyncio.Event()
-        self._bus_up: dict[str, bool | None] = {d.id: None for d in config.devices if d.port}
-        self._printer_up: dict[str, bool | None] = {d.id: None for d in config.devices if d.printer}
         self._firmware: dict[str, str] = {}
         self._flags: dict[tuple[str, str], wire.StatusFlag] = {}
         self._displays: dict[str, WindowDisplay] = {}  # window -> the last display state
-        self._answers: dict[str, OrderedDict[str, Ack | asyncio.Future[Ack]]] = {d: OrderedDict() for d in self.devices}
+        self._answers = {d: Answers() for d in self.devices}
         self._sent_events: OrderedDict[str, str] = OrderedDict()  # msg_id -> device, for the server's acks
         self._results: dict[tuple[str, int], asyncio.Future[wire.AckResult | None]] = {}
         self._buses: dict[str, BusPort] = {}
@@ -168,11 +142,14 @@ class Bridge:
                 task.cancel()
             await asyncio.gather(*workers, *self._tasks, return_exceptions=True)
 
+    @property
+    def states(self) -> dict[str, DeviceState]:
+        """Each device's presence now."""
+        return self.presence.states
+
     async def wait_for_state(self, device_id: str, state: DeviceState) -> None:
         """Wait until the device's presence is `state` (wrap it in a timeout)."""
-        while self.states[device_id] is not state:
-            self._state_changed.clear()
-            await self._state_changed.wait()
+        await self.presence.wait_for(device_id, state)
 
     def stop(self) -> None:
         """Ask `run()` to mark every device and the bridge `lost` and return."""
@@ -209,7 +186,7 @@ class Bridge:
             backoff = min(backoff * 2, self.reconnect_max)
 
     async def _connected(self, client: aiomqtt.Client) -> None:
-        self._dirty.clear()  # every state goes out below
+        self.presence.all_published()  # every state goes out below
         subscriptions = []
         for device in self.config.devices:
             subscriptions.append((f"{topics.root(self.hall)}/dev/{device.id}/cmd/+", 1))
@@ -255,12 +232,8 @@ class Bridge:
 
     async def _publish_states(self, client: aiomqtt.Client) -> None:
         while True:
-            while self._dirty:
-                device_id = self._dirty.pop()
-                state = presence(self.states[device_id])
-                await client.publish(topics.device_state(self.hall, device_id), state, qos=1, retain=True)
-            self._dirty_wake.clear()
-            await self._dirty_wake.wait()
+            for device_id, state in await self.presence.changed_states():
+                await client.publish(topics.device_state(self.hall, device_id), presence(state), qos=1, retain=True)
 
     async def _publish_meta(self, client: aiomqtt.Client, device: DeviceConfig) -> None:
         meta = DeviceMeta(device.kind, device.model, self._firmware.get(device.id, ""), parent=self.config.id)
@@ -279,16 +252,6 @@ class Bridge:
 
     # ---- presence ------------------------------------------------------------------------
 
-    def _set_presence(self, device: DeviceConfig) -> None:
-        parts = [p for p in (self._bus_up.get(device.id, True), self._printer_up.get(device.id, True))]
-        state = DeviceState.LOST if False in parts else DeviceState.INIT if None in parts else DeviceState.READY
-        if state is not self.states[device.id]:
-            log.info("%s is %s", device.id, state.value)
-            self.states[device.id] = state
-            self._dirty.add(device.id)
-            self._dirty_wake.set()
-            self._state_changed.set()
-
     # ---- serial side -----------------------------------------------------------------------
 
     def _bus_events(self, port: str, events: list[LinkEvent]) -> None:
@@ -300,8 +263,7 @@ class Bridge:
                 case DeviceUp(_, kind):
                     if kind is not None and mapping.KINDS.get(kind) is not device.kind:
                         log.error("%s: the device at address %s is a %s", device.id, event.address, kind.name)
-                    self._bus_up[device.id] = True
-                    self._set_presence(device)
+                    self.presence.set(device.id, Part.BUS, True)
                     if device.kind is DeviceKind.LED_BAR and device.window in self._displays:
                         self._spawn(self._show_display(device, self._displays[device.window]))
                 case DeviceHello(_, _, firmware):
@@ -310,8 +272,7 @@ class Bridge:
                     if client is not None:
                         self._spawn(self._publish_meta(client, device))
                 case DeviceDown():
-                    self._bus_up[device.id] = False
-                    self._set_presence(device)
+                    self.presence.set(device.id, Part.BUS, False)
                 case DeviceInput(_, seq, message):
                     self._spawn(self._device_input(port, device, seq, message))
                 case CommandResult(_, token, result):
@@ -328,13 +289,12 @@ class Bridge:
         for event in events:
             match event:
                 case PrinterUp():
-                    self._printer_up[device.id] = True
+                    self.presence.set(device.id, Part.PRINTER, True)
                 case PrinterDown():
-                    self._printer_up[device.id] = False
+                    self.presence.set(device.id, Part.PRINTER, False)
                 case PrinterPaper(flags):
                     log.warning("%s printer reports %s", device.id, flags or "paper and printer fine again")
                     self._supplies(device, "printer", flags)
-            self._set_presence(device)
 
     def _supplies(self, device: DeviceConfig, part: str, flags: wire.StatusFlag) -> None:
         """Paper running out or a fault calls a staff member to the device, once per new trouble.
@@ -427,28 +387,21 @@ class Bridge:
             command = decode_command(name, payload)
         except ContractError as error:
             log.warning("%s: bad cmd/%s: %s", device.id, name, error)
-            msg_id = _msg_id_of(payload)
+            msg_id = msg_id_of(payload)
             if msg_id is not None:
                 await self._answer(device, Ack(msg_id, False, error.code, error.message))
             return
-        answers = self._answers[device.id]
-        earlier = answers.get(command.msg_id)
-        if earlier is not None:
-            ack = await earlier if isinstance(earlier, asyncio.Future) else earlier
-            await self._answer(device, ack)  # the same answer again; nothing is done twice
-            return
-        pending: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
-        answers[command.msg_id] = pending
-        while len(answers) > REMEMBERED_MSG_IDS:
-            answers.popitem(last=False)
+        ack = await self._answers[device.id].once(
+            command.msg_id, functools.partial(self._execute_safely, device, command)
+        )
+        await self._answer(device, ack)  # a repeated msg_id gets the same answer; nothing is done twice
+
+    async def _execute_safely(self, device: DeviceConfig, command: Any) -> Ack:
         try:
-            ack = await self._execute(device, command)
+            return await self._execute(device, command)
         except Exception as error:  # a bug must not leave the server without an answer
-            log.exception("%s: cmd/%s failed", device.id, name)
-            ack = Ack(command.msg_id, False, "bridge_error", str(error)[:200])
-        answers[command.msg_id] = ack
-        pending.set_result(ack)
-        await self._answer(device, ack)
+            log.exception("%s: %s failed", device.id, type(command).__name__)
+            return Ack(command.msg_id, False, "bridge_error", str(error)[:200])
 
     async def _execute(self, device: DeviceConfig, command: Any) -> Ack:
         msg_id = command.msg_id
@@ -510,12 +463,3 @@ class Bridge:
             await self._send(device, mapping.show(text, seconds=RESULT_SECONDS))
         if not ack.ok:
             await self._send(device, wire.Beep(2))
-
-
-def _msg_id_of(payload: bytes) -> str | None:
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    msg_id = data.get("msg_id") if isinstance(data, dict) else None
-    return msg_id if isinstance(msg_id, str) and 0 < len(msg_id) <= 64 else None

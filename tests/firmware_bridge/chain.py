@@ -12,8 +12,8 @@ from typing import Any
 
 import aiomqtt
 
-from firmware_bridge.bridge import Bridge, Broker
-from firmware_bridge.config import BridgeConfig, parse_config
+from firmware_bridge.bridge import Bridge
+from firmware_bridge.config import BridgeConfig, Broker, parse_config
 from firmware_bridge.emulators import BusDeviceEmulator, PrinterEmulator
 from firmware_bridge.messages import DeviceKind
 from qms.contract import topics

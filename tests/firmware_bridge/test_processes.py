@@ -13,8 +13,8 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from firmware_bridge.bridge import Bridge, Broker
-from firmware_bridge.config import parse_config
+from firmware_bridge.bridge import Bridge
+from firmware_bridge.config import Broker, parse_config
 from firmware_bridge.emulators import BusDeviceEmulator, SharedBus
 from firmware_bridge.messages import AckResult, DeviceKind, Key
 from qms.contract import Button, ButtonPressed, DeviceState, DisplayState, WindowDisplay, topics
