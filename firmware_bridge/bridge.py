@@ -45,6 +45,7 @@ from firmware_bridge.host import (
     HostLink,
     LinkEvent,
 )
+from firmware_bridge.mqtt_session import MqttSession
 from firmware_bridge.presence import Part, Presence
 from firmware_bridge.printer import PrinterDown, PrinterEvent, PrinterLink, PrinterPaper, PrinterUp
 from firmware_bridge.serial_ports import BusPort, PrinterPort, PrinterUnavailable
@@ -54,7 +55,6 @@ from qms.contract import (
     Beep,
     ContractError,
     DeviceKind,
-    DeviceMeta,
     DeviceState,
     HelpPressed,
     PrintTicket,
@@ -63,13 +63,11 @@ from qms.contract import (
     WindowDisplay,
     decode_command,
     parse_topic,
-    presence,
     topics,
 )
 
 log = logging.getLogger(__name__)
 
-VERSION = "1.0"
 RESULT_SECONDS = 5  # how long a keypad shows the server's answer to a press
 REMEMBERED_MSG_IDS = 256  # per device: the events whose server acks are shown on the device
 COMMAND_TIMEOUT = 5.0
@@ -90,12 +88,9 @@ class Bridge:
         self.reconnect_max = reconnect_max
         self.devices = {d.id: d for d in config.devices}
         self.presence = Presence(config.devices)
-        self.connected = asyncio.Event()
         self._boot = os.urandom(4).hex()
         self._counter = 0
-        self._client: aiomqtt.Client | None = None
         self._stopping = asyncio.Event()
-        self._farewell = asyncio.Event()  # the orderly stop's `lost` states are out
         self._tasks: set[asyncio.Task[Any]] = set()
         self._firmware: dict[str, str] = {}
         self._flags: dict[tuple[str, str], wire.StatusFlag] = {}
@@ -106,6 +101,15 @@ class Bridge:
         self._buses: dict[str, BusPort] = {}
         self._printers: dict[str, PrinterPort] = {}
         self._by_address: dict[tuple[str, int], DeviceConfig] = {}
+        self.mqtt = MqttSession(
+            config,
+            self.hall,
+            broker,
+            self.presence,
+            lambda topic, payload: self._spawn(self._on_message(topic, payload)),
+            lambda device_id: self._firmware.get(device_id, ""),
+            reconnect_max,
+        )
         loop = asyncio.get_running_loop()
         for port in config.ports:
             if port.kind is PortKind.RS485:
@@ -130,17 +134,26 @@ class Bridge:
         """Serve until `stop()`; serial ports and the broker are reopened whenever they drop."""
         ports = [*self._buses.values(), *self._printers.values()]
         workers = [asyncio.create_task(p.run(), name=f"port {p.config.name}") for p in ports]
-        workers.append(asyncio.create_task(self._mqtt_loop(), name="mqtt"))
+        workers.append(asyncio.create_task(self.mqtt.run(self._stopping), name="mqtt"))
         try:
             await self._stopping.wait()
-            if self._client is not None:
+            if self.mqtt.client is not None:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(3):
-                        await self._farewell.wait()
+                        await self.mqtt.farewell.wait()
         finally:
             for task in [*workers, *self._tasks]:
                 task.cancel()
             await asyncio.gather(*workers, *self._tasks, return_exceptions=True)
+
+    @property
+    def connected(self) -> asyncio.Event:
+        """Set while the bridge is connected to the broker."""
+        return self.mqtt.connected
+
+    @property
+    def _client(self) -> aiomqtt.Client | None:
+        return self.mqtt.client
 
     @property
     def states(self) -> dict[str, DeviceState]:
@@ -154,91 +167,6 @@ class Bridge:
     def stop(self) -> None:
         """Ask `run()` to mark every device and the bridge `lost` and return."""
         self._stopping.set()
-
-    async def _mqtt_loop(self) -> None:
-        backoff = 0.2
-        bridge_state = topics.device_state(self.hall, self.config.id)
-        will = aiomqtt.Will(bridge_state, presence(DeviceState.LOST), qos=1, retain=True)
-        while True:
-            try:
-                async with aiomqtt.Client(
-                    self.broker.host,
-                    self.broker.port,
-                    username=self.broker.username,
-                    password=self.broker.password,
-                    identifier=self.config.id,
-                    will=will,
-                    keepalive=10,
-                    timeout=10,
-                ) as client:
-                    backoff = 0.2
-                    await self._connected(client)
-                    try:
-                        await self._serve(client)
-                    finally:
-                        self._client = None
-                        self.connected.clear()
-            except aiomqtt.MqttError as error:
-                log.warning("broker %s:%s: %s; again in %.1f s", self.broker.host, self.broker.port, error, backoff)
-            except asyncio.CancelledError:
-                raise
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self.reconnect_max)
-
-    async def _connected(self, client: aiomqtt.Client) -> None:
-        self.presence.all_published()  # every state goes out below
-        subscriptions = []
-        for device in self.config.devices:
-            subscriptions.append((f"{topics.root(self.hall)}/dev/{device.id}/cmd/+", 1))
-            subscriptions.append((topics.device_ack(self.hall, device.id), 1))
-        windows = {d.window for d in self.config.devices if d.kind is DeviceKind.LED_BAR and d.window}
-        subscriptions += [(topics.window_display(self.hall, w), 1) for w in sorted(windows)]
-        await client.subscribe(subscriptions)
-        self._client = client  # from here on a press can be published
-        meta = DeviceMeta(DeviceKind.BRIDGE, "qms firmware_bridge", VERSION)
-        await client.publish(topics.device_meta(self.hall, self.config.id), meta.encode(), qos=1, retain=True)
-        for device in self.config.devices:
-            await self._publish_meta(client, device)
-            await client.publish(topics.device_state(self.hall, device.id), presence(self.states[device.id]), 1, True)
-        await client.publish(topics.device_state(self.hall, self.config.id), presence(DeviceState.READY), 1, True)
-        self.connected.set()
-        log.info("connected to %s:%s as %s", self.broker.host, self.broker.port, self.config.id)
-
-    async def _serve(self, client: aiomqtt.Client) -> None:
-        messages = asyncio.create_task(self._read(client))
-        states = asyncio.create_task(self._publish_states(client))
-        stopping: asyncio.Task[Any] = asyncio.create_task(self._stopping.wait())
-        try:
-            done, _ = await asyncio.wait((messages, states, stopping), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (messages, states, stopping):
-                task.cancel()
-            await asyncio.gather(messages, states, stopping, return_exceptions=True)
-        for task in done:
-            if task is not stopping:
-                task.result()  # an MqttError: reconnect
-        # An orderly stop: say so before the will can.
-        with contextlib.suppress(aiomqtt.MqttError):
-            for device in self.config.devices:
-                await client.publish(topics.device_state(self.hall, device.id), presence(DeviceState.LOST), 1, True)
-            await client.publish(topics.device_state(self.hall, self.config.id), presence(DeviceState.LOST), 1, True)
-        self._farewell.set()
-        await asyncio.Event().wait()  # run() cancels us
-
-    async def _read(self, client: aiomqtt.Client) -> None:
-        async for message in client.messages:
-            payload = message.payload if isinstance(message.payload, bytes | bytearray) else b""
-            self._spawn(self._on_message(str(message.topic), bytes(payload)))
-
-    async def _publish_states(self, client: aiomqtt.Client) -> None:
-        while True:
-            for device_id, state in await self.presence.changed_states():
-                await client.publish(topics.device_state(self.hall, device_id), presence(state), qos=1, retain=True)
-
-    async def _publish_meta(self, client: aiomqtt.Client, device: DeviceConfig) -> None:
-        meta = DeviceMeta(device.kind, device.model, self._firmware.get(device.id, ""), parent=self.config.id)
-        with contextlib.suppress(aiomqtt.MqttError):  # a reconnect publishes it again
-            await client.publish(topics.device_meta(self.hall, device.id), meta.encode(), qos=1, retain=True)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -268,9 +196,7 @@ class Bridge:
                         self._spawn(self._show_display(device, self._displays[device.window]))
                 case DeviceHello(_, _, firmware):
                     self._firmware[device.id] = firmware
-                    client = self._client
-                    if client is not None:
-                        self._spawn(self._publish_meta(client, device))
+                    self._spawn(self.mqtt.publish_meta(device))
                 case DeviceDown():
                     self.presence.set(device.id, Part.BUS, False)
                 case DeviceInput(_, seq, message):
