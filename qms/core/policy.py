@@ -224,11 +224,11 @@ class WaitingLine:
             top: _Pick | None = None
             if len(weights) < len(heads):
                 # a specialized window: looking up its few services beats walking every head
-                for service, weight in weights.items():
+                for service, own_weight in weights.items():
                     line = groups.get((service, klass))
                     if line:
                         entry = line[0]
-                        score = rate * weight * (now - entry[0] + BASE_SECONDS)
+                        score = rate * own_weight * (now - entry[0] + BASE_SECONDS)
                         if first is None or entry < first[1]:
                             first = (score, entry, service, klass)
                         if top is None or score > top[0] or (score == top[0] and entry < top[1]):
