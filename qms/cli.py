@@ -45,7 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--requests", type=int, default=5000, help="api: tickets to issue")
     bench.add_argument("--concurrency", type=int, default=64, help="api: connections at once")
 
+    sim = sub.add_parser("sim", help="simulate a hall, compare what-ifs, load-test a server (qms sim --help)")
+    sim.add_argument("args", nargs=argparse.REMAINDER)
+
     args = parser.parse_args(argv)
+    if args.command == "sim":
+        from sim.cli import main as sim_main
+
+        return sim_main(args.args)
     try:
         if args.command in ("serve", "demo"):
             return _serve(args)

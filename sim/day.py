@@ -98,8 +98,10 @@ class HallDay:
         # the call may stand for the start of service only where no timer acts on a called ticket
         self._call_starts = self._by_hand and config.calling.max_calls > 1
         self.commands = 0
-        for citizen in citizens:
-            self.env.at(citizen.arrive, self._arrive, citizen)
+        # arrivals are scheduled one at a time, which keeps the heap small
+        self._next_arrival = 0
+        if citizens:
+            self.env.at(citizens[0].arrive, self._arrive, citizens[0])
         for shift in shifts:
             self.env.at(shift.at, self._shift, shift)
 
@@ -183,6 +185,10 @@ class HallDay:
     # ---- citizens ----------------------------------------------------------------------
 
     def _arrive(self, citizen: Citizen) -> None:
+        self._next_arrival += 1
+        if self._next_arrival < len(self.citizens):
+            following = self.citizens[self._next_arrival]
+            self.env.at(following.arrive, self._arrive, following)
         appointment = None if citizen.appointment is None else self._dt(citizen.appointment)
         command = c.IssueTicket(citizen.service, citizen.channel, citizen.klass, appointment_at=appointment)
         try:
