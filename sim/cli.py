@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("replay", help="a day recorded by the server, through another policy or layout")
     p.add_argument("database", type=Path, help="the server's qms.sqlite3")
     p.add_argument("--hall", required=True, help="the hall id in the database")
-    p.add_argument("--config", type=Path, required=True, help="the hall file to replay through")
+    p.add_argument("--config", type=Path, required=True, help="the hall file the server ran")
+    p.add_argument("--through", type=Path, help="a what-if hall file (another policy or layout) to replay through")
     p.add_argument("--day", help="the business day (YYYY-MM-DD); default: the last one recorded")
 
     p = sub.add_parser("load", help="drive a running server with a scenario's day, in real time or faster")

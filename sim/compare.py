@@ -36,11 +36,11 @@ def _figures(classes: list[str]) -> list[tuple[str, Pick, float]]:
         ("peak waiting (max over slots)", lambda d: max(d.max_queue_by_slot.values(), default=0), 1),
     ]
     for k in classes:
-        out.append((f"mean wait {k}, min", _class_wait(k), 1))
+        out.append((f"mean wait {k}, min", class_wait(k), 1))
     return out
 
 
-def _class_wait(klass: str) -> Pick:
+def class_wait(klass: str) -> Pick:
     def pick(d: DayFigures) -> float:
         return d.by_class[klass].mean_wait if klass in d.by_class else math.nan
 

@@ -20,6 +20,7 @@ With no walking time the call itself starts the service, and `StartService` is l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -67,6 +68,9 @@ class DayResult:
     actions: int = 0  # kernel actions processed
 
 
+#: told of every command the hall handled (None: a timer tick) with its events, e.g. to store the day
+Recorder = Callable[[datetime, c.Command | None, list[e.Event]], None]
+
 _BUSY = frozenset({WindowState.CALLING, WindowState.SERVING})
 
 
@@ -81,12 +85,14 @@ class HallDay:
         shifts: list[ShiftChange],
         *,
         staff_name: str = "sim",
+        recorder: Recorder | None = None,
     ) -> None:
         self.hall = Hall(config)
         self.env = Environment()
         self.origin = origin
         self.citizens = citizens
         self.staff_name = staff_name
+        self._recorder = recorder
         self._by_ticket: dict[str, Citizen] = {}
         self._idle: dict[str, None] = {}  # idle windows, longest idle first
         self._pending: dict[str, StaffMove] = {}  # pause/close waiting for the window's citizen to finish
@@ -122,7 +128,10 @@ class HallDay:
 
     def _handle(self, command: c.Command) -> list[e.Event]:
         self.commands += 1
-        events = self.hall.handle(command, self._dt(self.env.now))
+        now = self._dt(self.env.now)
+        events = self.hall.handle(command, now)
+        if self._recorder is not None:
+            self._recorder(now, command, events)
         self._process(events)
         self._arm()
         return events
@@ -141,7 +150,11 @@ class HallDay:
             return  # superseded by an earlier deadline, which re-armed the timer
         self._timer_at = None
         self.commands += 1
-        self._process(self.hall.advance(self._dt(self.env.now)))
+        now = self._dt(self.env.now)
+        events = self.hall.advance(now)
+        if self._recorder is not None and events:
+            self._recorder(now, None, events)
+        self._process(events)
         self._arm()
 
     # ---- what the hall did ---------------------------------------------------------------
