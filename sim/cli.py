@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except ConfigError as err:
-        print(f"qms sim: {err}", file=sys.stderr)
+        print(f"qms sim: {err.message}", file=sys.stderr)
         return 2
 
 

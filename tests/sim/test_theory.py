@@ -33,14 +33,14 @@ def test_cobham_reduces_to_erlang_c_overall():
 
 @pytest.mark.parametrize(("c", "load"), [(1, 0.5), (5, 0.8), (20, 0.9)])
 def test_mmc_mean_wait_matches_erlang_c(c, load):
-    check = check_mmc(c, load, customers=1_500, replications=20, seed=1)
+    check = check_mmc(c, load, customers=1_000, replications=20, seed=1)
     assert check.simulated.n == 20
     assert not math.isnan(check.simulated.half_width)
     assert check.ok, check
 
 
 def test_two_classes_match_cobham():
-    high, low = check_priority(5, 0.8, customers=1_500, replications=20, seed=1)
+    high, low = check_priority(5, 0.8, customers=1_000, replications=20, seed=1)
     assert high.ok, high
     assert low.ok, low
     assert high.simulated.mean < low.simulated.mean
