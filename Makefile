@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy qms
+	$(BIN)/mypy qms sim
 
 test: install debian lint typecheck
 	$(BIN)/python -m pytest -q

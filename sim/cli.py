@@ -120,7 +120,12 @@ def _run(args: argparse.Namespace) -> int:
         report.write_summary_csv(agg, args.csv / "summary.csv")
         print(f"\nwrote {args.csv / 'tickets.csv'} ({n:,} tickets) and {args.csv / 'summary.csv'}")
     if args.html is not None:
-        args.html.write_text(report.html_report(result, agg), encoding="utf-8")
+        try:
+            page = report.html_report(result, agg)
+        except ImportError:
+            print("qms sim: the HTML report needs matplotlib: pip install 'qms[sim]'", file=sys.stderr)
+            return 2
+        args.html.write_text(page, encoding="utf-8")
         print(f"wrote {args.html}")
     return 0
 
