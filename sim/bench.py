@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator
+from heapq import heappop, heappush
 from pathlib import Path
 from random import Random
 
@@ -73,28 +74,33 @@ def simpy_mmc(citizens: list[Citizen], c: int) -> tuple[float, float]:
 
 
 def simpy_hall(scenario: Scenario, citizens: list[Citizen]) -> tuple[float, int]:
-    """The hall day in SimPy: windows as processes with their services and sessions, one shared
-    line picked by class then arrival, walking, no-shows (three calls a minute apart) and
-    walk-aways. Returns (seconds, tickets served)."""
+    """The hall day in SimPy: windows as processes with their services and sessions, a line per
+    service kept as a heap by (class, arrival), each window taking the best head among its
+    services; walking, no-shows (three calls a minute apart, then a minute) and walk-aways.
+    Returns (seconds, tickets served)."""
     env = simpy.Environment()
     hall = scenario.hall
     serves = {
-        w.id: {s.id for s in hall.services} if w.kind.value == "general" else {sid for sid, _ in w.weights}
+        w.id: [s.id for s in hall.services] if w.kind.value == "general" else [sid for sid, _ in w.weights]
         for w in hall.windows
     }
-    line: list[Citizen] = []
+    lines: dict[str, list[tuple[int, float, int, Citizen]]] = {s.id: [] for s in hall.services}
+    waiting: set[int] = set()
     wake: dict[str, simpy.Event] = {}
     served = 0
     gone: set[int] = set()
 
     def pick(window: str) -> Citizen | None:
-        best = None
-        for cz in line:
-            if cz.service in serves[window] and (best is None or _RANK[cz.klass] < _RANK[best.klass]):
-                best = cz
-        if best is not None:
-            line.remove(best)
-        return best
+        best: tuple[int, float, int, Citizen] | None = None
+        for service in serves[window]:
+            line = lines[service]
+            if line and (best is None or line[0][:3] < best[:3]):
+                best = line[0]
+        if best is None:
+            return None
+        heappop(lines[best[3].service])
+        waiting.discard(best[2])
+        return best[3]
 
     def window_proc(window: str, sessions: tuple[Session, ...]) -> Process:
         nonlocal served
@@ -108,24 +114,25 @@ def simpy_hall(scenario: Scenario, citizens: list[Citizen]) -> tuple[float, int]
                     wake.pop(window, None)
                     continue
                 if cz.absent or cz.index in gone:
-                    yield env.timeout(240.0)  # three calls a minute apart, then a no-show
+                    yield env.timeout(180.0)  # called three times a minute apart, then a no-show
                     continue
                 yield env.timeout(cz.walk + cz.handling)
                 served += 1
 
     def patience(cz: Citizen) -> Process:
         yield env.timeout(cz.patience or 0.0)
-        if cz in line:
+        if cz.index in waiting:
             gone.add(cz.index)
 
     def source() -> Process:
         for cz in citizens:
             yield env.timeout(cz.arrive - env.now)
-            line.append(cz)
+            heappush(lines[cz.service], (_RANK[cz.klass], cz.arrive, cz.index, cz))
+            waiting.add(cz.index)
             if cz.patience is not None:
                 env.process(patience(cz))
-            for window, ev in list(wake.items()):
-                if cz.service in serves[window] and not ev.triggered:
+            for window, ev in wake.items():
+                if not ev.triggered and cz.service in serves[window]:
                     ev.succeed()
                     break
 
