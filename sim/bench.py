@@ -59,6 +59,7 @@ def simpy_mmc(citizens: list[Citizen], c: int) -> tuple[float, float]:
     def visit(citizen: Citizen) -> Process:
         with windows.request() as req:
             yield req
+            citizen.called = env.now
             waits.append(env.now - citizen.arrive)
             yield env.timeout(citizen.handling)
 

@@ -261,6 +261,9 @@ class HallDay:
     # ---- windows -----------------------------------------------------------------------
 
     def _call_next(self, window: str) -> None:
+        if not len(self.hall.line):  # nobody waits: the keypress would call nobody (and change nothing)
+            self._idle[window] = None
+            return
         events = self._handle(c.CallNext(window, self.staff_name))
         for ev in events:
             if type(ev) is e.TicketCalled and ev.window == window:
