@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", type=Path, required=True, help="the hall file the server ran")
     p.add_argument("--through", type=Path, help="a what-if hall file (another policy or layout) to replay through")
     p.add_argument("--day", help="the business day (YYYY-MM-DD); default: the last one recorded")
+    p.add_argument("--around-the-clock", action="store_true", help="the server ran `qms demo --around-the-clock`")
 
     p = sub.add_parser("load", help="drive a running server with a scenario's day, in real time or faster")
     p.add_argument("scenario", type=Path)

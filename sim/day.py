@@ -283,10 +283,13 @@ class HallDay:
         window = shift.window
         state = self.hall.window(window).state
         move = shift.move
-        if move is StaffMove.OPEN and state is WindowState.CLOSED:
-            self._handle(c.OpenWindow(window, self.staff_name))
-            self._staffed(window, True)
-            self._call_next(window)
+        if move is StaffMove.OPEN:
+            if state is WindowState.CLOSED:
+                self._handle(c.OpenWindow(window, self.staff_name))
+                self._staffed(window, True)
+                self._call_next(window)
+            elif self._pending.get(window) is StaffMove.CLOSE:
+                del self._pending[window]  # a new shift takes over before the window was free
         elif move is StaffMove.RESUME:
             if state is WindowState.PAUSED:
                 self._handle(c.ResumeWindow(window, self.staff_name))

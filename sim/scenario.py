@@ -234,6 +234,8 @@ def load_scenario(path: str | Path) -> Scenario:
     if not hall.hours.on(day).is_open_day:
         raise r.fail("scenario.date", f"{day} is not a working day of {hall.name}")
     end = r.time_of_day(head.get("end", "23:59"), "scenario.end")
+    if end >= 86_400:
+        raise r.fail("scenario.end", "the simulated day ends before midnight (the hall starts a new day then)")
     demand = _demand(r, data, hall, end)
     staffing = _staffing(r, data, hall)
     return Scenario(str(head.get("name", source.stem)), source, hall, day, end, demand, staffing)

@@ -6,6 +6,7 @@ import argparse
 
 import pytest
 
+from sim.cli import main as sim_main
 from sim.loadgen import runner
 from sim.loadgen.http import NotLoopback, loopback
 from tests.servers import serving
@@ -101,6 +102,11 @@ def test_a_compressed_morning_keeps_every_invariant(hall, capsys):
         assert f"\n  {op} " in out, op
     issued = int(out.split("tickets issued ")[1].split(",")[0])
     assert issued > 100
+    # the day the server stored replays through the simulator
+    db = hall / "data" / "qms.sqlite3"
+    assert sim_main(["replay", str(db), "--hall", "load-hall", "--config", str(hall / "hall.toml")]) == 0
+    replayed = capsys.readouterr().out
+    assert f"{issued} tickets" in replayed and "simulated as it was" in replayed
 
 
 @pytest.mark.slow
