@@ -71,6 +71,7 @@ class DayResult:
 #: told of every command the hall handled (None: a timer tick) with its events, e.g. to store the day
 Recorder = Callable[[datetime, c.Command | None, list[e.Event]], None]
 
+_RECALL_BY_HAND_SECONDS = 30.0  # how long staff wait for a citizen before recalling by hand
 _BUSY = frozenset({WindowState.CALLING, WindowState.SERVING})
 
 
@@ -173,13 +174,12 @@ class HallDay:
         if citizen.called is None:
             citizen.called = now
             citizen.window = ev.window
-        if ev.recall:
-            if self._by_hand:
-                self.env.after(self._calling.recall_cooldown_seconds, self._recall_by_hand, ev.window, citizen)
-            return
-        if citizen.absent or citizen.walked_away:
-            if self._by_hand:
-                self.env.after(self._calling.recall_cooldown_seconds, self._recall_by_hand, ev.window, citizen)
+        if ev.recall or citizen.absent or citizen.walked_away:
+            # nobody comes: without automatic recalls the staff recall by hand until the last call,
+            # after which the hall's own timer makes the ticket a no-show
+            if self._by_hand and ev.call_count < self._calling.max_calls:
+                wait = max(self._calling.recall_cooldown_seconds, _RECALL_BY_HAND_SECONDS)
+                self.env.after(wait, self._recall_by_hand, ev.window, citizen)
             return
         if citizen.walk > 0:
             self.env.after(citizen.walk, self._at_window, ev.window, citizen)
@@ -251,12 +251,8 @@ class HallDay:
 
     def _recall_by_hand(self, window: str, citizen: Citizen) -> None:
         w = self.hall.window(window)
-        if w.ticket != citizen.ticket or w.state is not WindowState.CALLING:
-            return
-        if citizen.calls < self._calling.max_calls:
+        if w.ticket == citizen.ticket and w.state is WindowState.CALLING:
             self._handle(c.Recall(window, self.staff_name))
-        else:
-            self._handle(c.MarkNoShow(window, self.staff_name))
 
     # ---- windows -----------------------------------------------------------------------
 
