@@ -24,6 +24,7 @@ def draw_citizens(demand: Demand, rng: Random) -> list[Citizen]:
     """One day's citizens, in order of arrival."""
     services = Categorical([s.service for s in demand.services], [s.share for s in demand.services])
     handling = {s.service: s.handling for s in demand.services}
+    absent_booked = demand.absent_share if demand.booking_absent_share is None else demand.booking_absent_share
     out = []
     for i, arrive in enumerate(demand.profile.arrivals(rng)):
         service = services.sample(rng)
@@ -48,7 +49,7 @@ def draw_citizens(demand: Demand, rng: Random) -> list[Citizen]:
                 handling[service].sample(rng),
                 walk=demand.walk.sample(rng),
                 patience=None if demand.patience is None else demand.patience.sample(rng),
-                absent=rng.random() < demand.absent_share,
+                absent=rng.random() < (absent_booked if channel is Channel.BOOKING else demand.absent_share),
                 appointment=appointment,
             )
         )

@@ -61,6 +61,7 @@ class Demand:
     elderly_share: float = 0.0
     green_share: float = 0.0
     absent_share: float = 0.0
+    booking_absent_share: float | None = None  # booked citizens who check in, then miss the call; None: absent_share
     walk: Distribution = NO_WALK
     patience: Distribution | None = None
     booking_offset: Uniform = BOOKING_OFFSET
@@ -280,7 +281,7 @@ def _what_if(r: _Reader, data: dict[str, Any], hall: HallConfig, hall_path: Path
 
 def _demand(r: _Reader, data: dict[str, Any], hall: HallConfig, end: float) -> Demand:
     allowed = {
-        "tickets", "profile", "booking_share", "elderly_share", "green_share", "absent_share",
+        "tickets", "profile", "booking_share", "elderly_share", "green_share", "absent_share", "booking_absent_share",
         "walk", "patience", "services", "default_cv",
     }  # fmt: skip
     d = r.table(data, "demand", allowed, required=True)
@@ -335,6 +336,9 @@ def _demand(r: _Reader, data: dict[str, Any], hall: HallConfig, end: float) -> D
         elderly_share=r.number(d, "demand.elderly_share", 0.0, 0, 1),
         green_share=r.number(d, "demand.green_share", 0.0, 0, 1),
         absent_share=r.number(d, "demand.absent_share", 0.0, 0, 1),
+        booking_absent_share=(
+            r.number(d, "demand.booking_absent_share", 0.0, 0, 1) if "booking_absent_share" in d else None
+        ),
         walk=walk,
         patience=patience,
     )

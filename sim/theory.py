@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 failures += not ch.ok
                 print(
                     f"{model:<10}{c:>4}{load:>6.2f}  {ch.klass:<8}{ch.theory:>10.4f}  "
-                    f"{ch.simulated!s:<22}{'yes' if ch.ok else 'NO':>4}",
+                    f"{f'{ch.simulated.mean:.4f} ± {ch.simulated.half_width:.4f}':<22}{'yes' if ch.ok else 'NO':>4}",
                     flush=True,
                 )
     print(f"{failures} outside the 95% interval; {clock.perf_counter() - t0:.0f} s")
