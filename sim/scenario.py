@@ -260,7 +260,7 @@ def _what_if(r: _Reader, data: dict[str, Any], hall: HallConfig, hall_path: Path
                 Table({**raw.get("calling", {}), **data["calling"]}, r.source, "calling")
             )
     except ConfigFileError as err:
-        raise ScenarioError(r.source, "", err.message if hasattr(err, "message") else str(err)) from None
+        raise ScenarioError(r.source, err.key, err.problem) from None
     layout = r.table(data, "layout", {"general"})
     if "general" in layout:
         try:

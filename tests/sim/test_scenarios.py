@@ -8,6 +8,7 @@ import math
 import pytest
 
 from qms.cli import main as qms_main
+from qms.core.model import PriorityClass
 from sim.citizens import Outcome, TicketRecord
 from sim.metrics import aggregate, summarise
 from sim.report import table
@@ -173,3 +174,15 @@ def test_no_nan_in_a_normal_day():
     scenario = load_scenario(STREET)
     figures = summarise(run(scenario, 1, 1).days[0], scenario.end)
     assert not math.isnan(figures.overall.mean_wait)
+
+
+def test_policy_what_ifs_override_only_the_keys_given(tmp_path):
+    policy = "[policy]\nstarvation_minutes = 20\npriority_run = false\nclass_rates = { booking = 30 }\n"
+    scenario = load_scenario(_write(tmp_path, policy + _good()))
+    p = scenario.hall.policy
+    assert p.starvation_minutes == 20 and p.priority_run is None
+    rates = dict(p.class_rates)
+    assert rates[PriorityClass.BOOKING] == 30  # the hall file says 10
+    assert rates[PriorityClass.ELDERLY] == 10  # kept as the hall file has it
+    with pytest.raises(ScenarioError, match=r"s.toml: policy.starvation_minutes: got -3"):
+        load_scenario(_write(tmp_path, "[policy]\nstarvation_minutes = -3\n" + _good()))
