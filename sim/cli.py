@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--windows", type=int, default=0, help="drive at most this many windows (0: all staffed)")
-    p.add_argument("--watchers", type=int, default=100, help="citizens' phones polling their tickets")
+    p.add_argument("--watchers", type=int, default=200, help="citizens' phones and screens polling (a connection each)")
     p.add_argument("--database", type=Path, help="the server's qms.sqlite3, to check every acknowledged command")
     p.add_argument("--from", dest="start", default=None, help="start of the simulated day (HH:MM)")
     p.add_argument("--until", default=None, help="end of the simulated day (HH:MM)")

@@ -321,7 +321,7 @@ def _serves(scenario: Scenario, window: str) -> set[str]:
 def report(test: LoadTest, stats: Stats, elapsed: float) -> str:
     lines = [
         f"load test: {test.scenario.name}, {clock(test.start)}-{clock(test.until)} at {test.speed:g}x, "
-        f"{len(test.plan)} windows, {test.watchers} phones, {elapsed:.1f} s",
+        f"{len(test.plan)} windows (a keypad connection each), {test.watchers} phones and screens, {elapsed:.1f} s",
         f"  tickets issued {len(stats.issued)}, called {len(stats.called)}, served {stats.served}, "
         f"no-shows {stats.no_shows}; {stats.requests:,} requests, {stats.requests / elapsed:.0f}/s",
         "",
@@ -354,7 +354,8 @@ def main(args: argparse.Namespace) -> int:
     starts = [s.start for ss in scenario.staffing.sessions.values() for s in ss[:1]]
     start = seconds(args.start) if args.start else min(starts) - 15 * 60
     until = seconds(args.until) if args.until else scenario.end
-    driver = HttpDriver(host, port, hall, args.username, args.password)
+    # every phone and screen is a client of its own: a connection each
+    driver = HttpDriver(host, port, hall, args.username, args.password, phones=max(1, args.watchers))
     test = LoadTest(
         scenario, driver, speed=args.speed, start=start, until=until, seed=args.seed,
         windows=args.windows, watchers=args.watchers,
