@@ -37,7 +37,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy qms displays firmware_bridge
+	$(BIN)/mypy qms displays firmware_bridge sim
 
 test: install debian lint typecheck
 	$(BIN)/python -m pytest -q

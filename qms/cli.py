@@ -47,7 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--calls", type=int, default=1000, help="voice: calls to announce")
     bench.add_argument("--presses", type=int, default=1000, help="mqtt: keypad presses")
 
+    sim = sub.add_parser("sim", help="simulate a hall, compare what-ifs, load-test a server (qms sim --help)")
+    sim.add_argument("args", nargs=argparse.REMAINDER)
+
     args = parser.parse_args(argv)
+    if args.command == "sim":
+        from sim.cli import main as sim_main
+
+        return sim_main(args.args)
     try:
         if args.command in ("serve", "demo"):
             return _serve(args)
