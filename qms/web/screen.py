@@ -117,7 +117,8 @@ async def screen_page(request: Request) -> Response:
     hall without `zone`); `queues=waiting` lists only services with people waiting, `rotate` is how
     many seconds a page of queues stays when they need more than one; `sound=off` keeps a zone's
     screen silent (its calls are spoken by a player PC), `sound=on` makes a whole-hall screen speak
-    every zone's calls (a zone's screen speaks by default when the hall has voice calling)."""
+    every zone's calls (a zone's screen, or the whole-hall screen of a hall with one zone, speaks
+    by default when the hall has voice calling)."""
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
@@ -151,9 +152,9 @@ async def screen_page(request: Request) -> Response:
     if not rotate.isdigit() or not MIN_PAGE_SECONDS <= int(rotate) <= MAX_PAGE_SECONDS:
         expected = f"{MIN_PAGE_SECONDS}–{MAX_PAGE_SECONDS}"
         return _bad_option(request, "rotate", rotate, f"{expected} 秒", f"{expected} seconds")
-    # A whole-hall screen is silent unless asked: each zone's calls are already spoken in that
-    # zone, and one screen saying every zone's calls in turn would fall behind a busy hall.
-    sound = params.get("sound") or ("on" if zone is not None else "off")
+    # A whole-hall screen of a hall with several zones is silent unless asked: each zone's calls
+    # are spoken in that zone, and one screen saying every zone's calls in turn falls behind.
+    sound = params.get("sound") or ("on" if zone is not None or len(zones) == 1 else "off")
     if sound not in SOUND_OPTIONS:
         return _bad_option(request, "sound", sound, "on 或 off", "on or off")
     settings = {

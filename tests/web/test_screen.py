@@ -57,8 +57,8 @@ async def test_the_screen_page_names_the_hall_and_zone_and_where_to_listen(api: 
     assert whole.status_code == 200 and "全部窗口" in whole.text
     settings = settings_of(whole.text)
     assert settings["zone"] is None and settings["queue_filter"] == "waiting" and settings["page_seconds"] == 15
-    assert settings["sound"] == "off"  # a whole-hall screen does not say every zone's calls unless asked
-    for query, sound in (("zone=main&sound=off", "off"), ("sound=on", "on")):
+    assert settings["sound"] == "on"  # one zone: the whole hall's screen is that zone's
+    for query, sound in (("zone=main&sound=off", "off"), ("sound=off", "off")):
         assert settings_of((await api.client.get(f"/halls/{HALL}/screen?{query}")).text)["sound"] == sound
 
 

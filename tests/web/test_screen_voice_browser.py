@@ -9,6 +9,8 @@ required` lets the page play at once; a browser without it must show the tap-to-
 from __future__ import annotations
 
 import itertools
+import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -104,7 +106,12 @@ def test_a_zone_screen_plays_its_calls_in_turn_each_to_its_end(
         quiet: list[str] = []
         wavs: list[tuple[str, int]] = []
         zone.on("response", lambda r: wavs.append((r.url, r.status)) if r.url.endswith(".wav") else None)
-        # a whole-hall screen asked to speak gets every zone's calls at once: it must queue them
+        # the whole-hall screen of a hall with two zones is silent unless asked (sound=on): it would say
+        # every zone's calls, which the zones' own screens say; asked, it gets them at once and must queue them
+        page_settings = re.search(
+            r'id="screen-settings">(.*?)</script>', httpx.get(f"{hall.base}/halls/{HALL}/screen").text
+        )
+        assert page_settings is not None and json.loads(page_settings.group(1))["sound"] == "off"
         whole = open_screen(browser, hall.base, "?sound=on", errors, sockets)
         silent = open_screen(browser, hall.base, "?zone=floor1&sound=off", errors, quiet)
         for page in (zone, whole):

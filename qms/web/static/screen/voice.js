@@ -76,6 +76,7 @@
 
     function enqueue(announcement) {
       if (!announcement.audio_url) return; // the hall's voice failed for this call: shown, not spoken
+      if (self.state !== "on") return; // sound taken away: calls made while mute are over by the tap
       queue.push({
         id: announcement.id, ticket: announcement.ticket, window_number: announcement.window_number,
         url: announcement.audio_url, duration: announcement.duration_seconds || 0,
@@ -103,7 +104,7 @@
             clearTimeout(watchdog);
             current = null;
             history.pop();
-            queue.unshift(entry);
+            queue.length = 0;
             screen.speaking(null);
             lock();
           } else {
