@@ -193,6 +193,19 @@ def test_without_the_kiosk_flag_a_tap_turns_the_sound_on_and_is_remembered(
         page.keyboard.press("Space")
         expect(page.locator("#screen")).to_have_attribute("data-sound", "on")
         expect(page.locator("#sound-unlock")).to_have_count(0)
+
+        # a hall whose voice is off (`[voice] enabled = false` answers `voice: false`): no button, no stream
+        mute: list[str] = []
+        off = '{"hall": "qingyuan", "voice": false, "engine": null, "ready": true, "zones": []}'
+        quiet = browser.new_page(viewport={"width": 1920, "height": 1080})
+        quiet.on("websocket", lambda ws: mute.append(ws.url))
+        quiet.route(
+            f"**/api/v1/halls/{HALL}/voice", lambda route: route.fulfill(body=off, content_type="application/json")
+        )
+        quiet.goto(f"{hall.base}/halls/{HALL}/screen?zone=floor2")
+        expect(quiet.locator("#screen")).to_have_attribute("data-sound", "unavailable")
+        expect(quiet.locator("#sound-unlock")).to_have_count(0)
+        assert [url for url in mute if "/voice" in url] == []
         assert errors == []
     finally:
         browser.close()
