@@ -36,6 +36,7 @@ templates = Jinja2Templates(directory=TEMPLATES)
 RECENT_SHOWN = 7  # the call shown large, and the six before it
 QUEUE_FILTERS = ("all", "waiting")  # every service of the zone, or those with people waiting
 PAGE_SECONDS, MIN_PAGE_SECONDS, MAX_PAGE_SECONDS = 8, 2, 120  # how long a page of queues stays
+SOUND_OPTIONS = ("on", "off")  # the zone's calls spoken by the screen itself, or by a player PC
 
 
 def call_view(call: Call) -> dict[str, Any]:
@@ -112,9 +113,12 @@ def _bad_option(request: Request, name: str, value: str, expected: str, expected
 
 
 async def screen_page(request: Request) -> Response:
-    """`GET /halls/{hall}/screen?zone=&queues=&rotate=`: the screen of one zone (of the whole hall
-    without `zone`); `queues=waiting` lists only services with people waiting, `rotate` is how
-    many seconds a page of queues stays when they need more than one."""
+    """`GET /halls/{hall}/screen?zone=&queues=&rotate=&sound=`: the screen of one zone (of the whole
+    hall without `zone`); `queues=waiting` lists only services with people waiting, `rotate` is how
+    many seconds a page of queues stays when they need more than one; `sound=off` keeps a zone's
+    screen silent (its calls are spoken by a player PC), `sound=on` makes a whole-hall screen speak
+    every zone's calls (a zone's screen, or the whole-hall screen of a hall with one zone, speaks
+    by default when the hall has voice calling)."""
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
@@ -148,6 +152,11 @@ async def screen_page(request: Request) -> Response:
     if not rotate.isdigit() or not MIN_PAGE_SECONDS <= int(rotate) <= MAX_PAGE_SECONDS:
         expected = f"{MIN_PAGE_SECONDS}–{MAX_PAGE_SECONDS}"
         return _bad_option(request, "rotate", rotate, f"{expected} 秒", f"{expected} seconds")
+    # A whole-hall screen of a hall with several zones is silent unless asked: each zone's calls
+    # are spoken in that zone, and one screen saying every zone's calls in turn falls behind.
+    sound = params.get("sound") or ("on" if zone is not None or len(zones) == 1 else "off")
+    if sound not in SOUND_OPTIONS:
+        return _bad_option(request, "sound", sound, "on 或 off", "on or off")
     settings = {
         "hall": config.id,
         "zone": zone,
@@ -157,6 +166,9 @@ async def screen_page(request: Request) -> Response:
         "recent": RECENT_SHOWN,
         "queue_filter": queues,
         "page_seconds": int(rotate),
+        "sound": sound,
+        "voice": f"/api/v1/halls/{config.id}/voice",
+        "voice_stream": f"/api/v1/halls/{config.id}/voice/stream",
     }
     context = {
         "hall_name": config.name,

@@ -49,15 +49,21 @@ async def test_the_screen_page_names_the_hall_and_zone_and_where_to_listen(api: 
         "recent": 7,
         "queue_filter": "all",
         "page_seconds": 8,
+        "sound": "on",
+        "voice": f"/api/v1/halls/{HALL}/voice",
+        "voice_stream": f"/api/v1/halls/{HALL}/voice/stream",
     }
     whole = await api.client.get(f"/halls/{HALL}/screen?queues=waiting&rotate=15")
     assert whole.status_code == 200 and "全部窗口" in whole.text
     settings = settings_of(whole.text)
     assert settings["zone"] is None and settings["queue_filter"] == "waiting" and settings["page_seconds"] == 15
+    assert settings["sound"] == "on"  # one zone: the whole hall's screen is that zone's
+    for query, sound in (("zone=main&sound=off", "off"), ("sound=off", "off")):
+        assert settings_of((await api.client.get(f"/halls/{HALL}/screen?{query}")).text)["sound"] == sound
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("query", ["queues=some", "rotate=0", "rotate=121", "rotate=fast", "rotate=-5"])
+@pytest.mark.parametrize("query", ["queues=some", "rotate=0", "rotate=121", "rotate=fast", "rotate=-5", "sound=loud"])
 async def test_a_wrong_option_is_a_clear_400_page(api: Api, query: str) -> None:
     response = await api.client.get(f"/halls/{HALL}/screen?{query}")
     assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
@@ -67,7 +73,12 @@ async def test_a_wrong_option_is_a_clear_400_page(api: Api, query: str) -> None:
 
 @pytest.mark.anyio
 async def test_static_files_are_served(api: Api) -> None:
-    for name, kind in (("render.js", "javascript"), ("live.js", "javascript"), ("screen.css", "text/css")):
+    for name, kind in (
+        ("render.js", "javascript"),
+        ("live.js", "javascript"),
+        ("voice.js", "javascript"),
+        ("screen.css", "text/css"),
+    ):
         response = await api.client.get(f"/static/screen/{name}")
         assert response.status_code == 200 and kind in response.headers["content-type"]
     assert (await api.client.get("/static/screen/nothing.js")).status_code == 404

@@ -23,6 +23,10 @@
  *
  * A call that was not in the previous view (a new call, or a recall: a new `called_at`)
  * flashes; the first view after the page loads flashes nothing, since those calls are old.
+ *
+ * `speaking({ticket: "A023", window_number: 5})` marks the call whose announcement is being
+ * played (a speaker icon on it, `data-speaking` on the root), `speaking(null)` clears it; the
+ * mark stays on that call across views. Whatever plays the sound (voice.js) calls it.
  */
 (function (global) {
   "use strict";
@@ -120,6 +124,39 @@
     var clockOffset = 0; // server clock minus this machine's clock, in ms
     var maxRecent = settings.recent || 9;
     var staleTimer = null;
+    var spoken = null; // {ticket, window_number} of the announcement being played, or null
+
+    var SVG = "http://www.w3.org/2000/svg";
+    function speakerIcon() {
+      // drawn, not an emoji: a kiosk PC may lack an emoji font
+      var svg = document.createElementNS(SVG, "svg");
+      svg.setAttribute("viewBox", "0 0 24 24");
+      svg.setAttribute("class", "speaker");
+      svg.setAttribute("aria-label", "正在播报 Now announcing");
+      var path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", "M3 9h4l5-4v14l-5-4H3z M15.5 8.5a5 5 0 0 1 0 7 M18.5 5.5a9 9 0 0 1 0 13");
+      svg.appendChild(path);
+      return svg;
+    }
+
+    function markSpeaking() {
+      var nodes = [hero].concat(Array.prototype.slice.call(recentList.children));
+      nodes.forEach(function (node) {
+        var on = spoken !== null && node.dataset.ticket === spoken.ticket &&
+          node.dataset.window === String(spoken.window_number);
+        var icon = node.querySelector(":scope > .speaker");
+        node.classList.toggle("speaking", on);
+        if (on && !icon) node.appendChild(speakerIcon());
+        if (!on && icon) icon.remove();
+      });
+      if (spoken === null) delete root.dataset.speaking;
+      else root.dataset.speaking = spoken.ticket;
+    }
+
+    function speaking(call) {
+      spoken = call ? { ticket: String(call.ticket), window_number: call.window_number } : null;
+      markSpeaking();
+    }
 
     function flashing(call, now) {
       return (flashUntil[callKey(call)] || 0) > now;
@@ -254,6 +291,7 @@
       if (calls.length) renderHero(calls[0], now);
       else renderEmptyHero();
       renderRecent(calls.slice(1), now);
+      markSpeaking();
       renderQueues(view);
       var next = Math.min.apply(null, Object.keys(flashUntil).map(function (k) { return flashUntil[k]; }).concat([Infinity]));
       if (next !== Infinity) setTimeout(function () { unflash(view); }, next - now + 20);
@@ -316,6 +354,7 @@
     return {
       show: show,
       connection: connection,
+      speaking: speaking,
       /* The server's clock (an ISO time it sent) against this machine's: a TV box's clock may be wrong. */
       serverTime: function (iso) {
         var at = Date.parse(iso);
