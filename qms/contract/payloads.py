@@ -240,8 +240,8 @@ class HelpPressed(_Json):
         _check_text("note", self.note)
 
 
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9]{4,16}$")  # a booking code as printed, scanned or typed
-ID_NUMBER_PATTERN = re.compile(r"^[0-9]{17}[0-9Xx]$")
+CODE_PATTERN = re.compile(r"[A-Za-z0-9]{4,16}")  # a booking code as printed, scanned or typed
+ID_NUMBER_PATTERN = re.compile(r"[0-9]{17}[0-9Xx]")  # fullmatch: "$" would let a final newline in
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -249,7 +249,7 @@ _ID_CHECK = "10X98765432"
 def id_number_form_ok(number: str) -> bool:
     """Whether `number` has the form of a resident ID number (18 characters, ISO 7064 check
     digit). The server checks it fully (birth date, and whether it has a booking)."""
-    if not ID_NUMBER_PATTERN.match(number):
+    if not ID_NUMBER_PATTERN.fullmatch(number):
         return False
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17].upper()
@@ -270,7 +270,7 @@ class BookingCheckIn(_Json):
         _check_msg_id(self.msg_id)
         if (self.code is None) == (self.id_number is None):
             raise ContractError("missing_field", "a check-in gives the booking code or the ID number, one of them")
-        if self.code is not None and not CODE_PATTERN.match(self.code):
+        if self.code is not None and not CODE_PATTERN.fullmatch(self.code):
             raise ContractError("bad_value", "a booking code has 4-16 letters and digits")
         if self.id_number is not None and not id_number_form_ok(self.id_number):
             raise ContractError("bad_value", "an ID number has 17 digits and a check digit (0-9 or X) that fits them")

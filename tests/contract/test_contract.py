@@ -200,6 +200,8 @@ def test_a_check_in_gives_a_code_or_an_id_number_of_the_right_form():
         (b'{"msg_id": "c", "code": "K7M2 Q9XA"}', "bad_value"),
         (b'{"msg_id": "c", "id_number": "110105194912310021"}', "bad_value"),  # the check digit is wrong
         (b'{"msg_id": "c", "id_number": "11010519491231002"}', "bad_value"),
+        (b'{"msg_id": "c", "id_number": "11010519491231002X\\n"}', "bad_value"),
+        (b'{"msg_id": "c", "code": "K7M2Q9XA\\n"}', "bad_value"),
         (b'{"msg_id": "c", "code": 12345678}', "bad_payload"),
         (b'{"msg_id": "c", "code": "K7M2Q9XA", "phone": "1"}', "unknown_field"),
     ],
