@@ -4,13 +4,20 @@ a real hall with `[booking]` (its booking actor, SQLite), and the dispenser as a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from firmware_bridge.bridge import Bridge
+from firmware_bridge.config import Broker, parse_config
+from firmware_bridge.emulators import BusDeviceEmulator, PrinterEmulator
+from firmware_bridge.messages import AckResult, CheckInBy
+from firmware_bridge.messages import DeviceKind as WireKind
+from qms.config.devices import DeviceConfig
+from qms.contract import DeviceKind
 from qms.core.booking import BookableService, BookingRules, BookingState, LateCheckIn
 from qms.core.model import Channel, PriorityClass
 from qms.mqtt.broker import ManagedBroker, free_port
@@ -25,7 +32,7 @@ from tests.factories import at, small_hall
 from tests.fakes import FakeWorkingDays, JumpClock
 from tests.service.test_booking_service import HASHER, RULES, make, valid_id
 
-from .harness import DEVICES, HALL, WAIT, device, running_hall
+from .harness import DEVICES, HALL, PASSWORD, WAIT, device, running_hall
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +50,9 @@ class BookingHall:
 
 
 @asynccontextmanager
-async def booking_hall(tmp: Path, rules: BookingRules = RULES) -> AsyncIterator[BookingHall]:
+async def booking_hall(
+    tmp: Path, rules: BookingRules = RULES, devices: Sequence[DeviceConfig] = DEVICES
+) -> AsyncIterator[BookingHall]:
     """A hall with online booking on a clock the test moves, its broker and gateway."""
     clock = JumpClock(at(10))
     path = tmp / "qms.sqlite3"
@@ -54,10 +63,10 @@ async def booking_hall(tmp: Path, rules: BookingRules = RULES) -> AsyncIterator[
     booking = BookingService(hall, rules, bookings, FakeWorkingDays())
     await hall.start()
     await booking.start()
-    broker = ManagedBroker(tmp / "mqtt", HALL, DEVICES, port=free_port())
+    broker = ManagedBroker(tmp / "mqtt", HALL, devices, port=free_port())
     address = await broker.start()
     desk = BookingDesk(booking, HASHER)
-    gateway = Gateway(hall, DEVICES, address, ticket_url=lambda t: f"http://127.0.0.1:8000/t/{t}", booking=desk)
+    gateway = Gateway(hall, devices, address, ticket_url=lambda t: f"http://127.0.0.1:8000/t/{t}", booking=desk)
     await gateway.start()
     try:
         await asyncio.wait_for(gateway.connected.wait(), WAIT)
@@ -165,5 +174,70 @@ def test_late_check_in_refused_by_the_rules_and_a_hall_without_booking(tmp_path:
                 wrong = await keypad.send("checkin", code="ABCD2345")
                 assert wrong.error == "wrong_kind"
             assert not (await hall.service.committed()).tickets()
+
+    asyncio.run(scenario())
+
+
+BRIDGED = (
+    DeviceConfig("bridge-1", DeviceKind.BRIDGE, password=PASSWORD),
+    DeviceConfig("dispenser-1", DeviceKind.DISPENSER, bridge="bridge-1"),
+)
+
+
+def test_check_in_through_the_firmware_bridge_with_a_scanner_and_an_id_card_reader(tmp_path: Path) -> None:
+    """Dispenser panel and printer emulated on ptys, the bridge, the broker, the gateway, the booking hall."""
+
+    async def scenario() -> None:
+        panel = BusDeviceEmulator(WireKind.DISPENSER, 4)
+        printer = PrinterEmulator(tmp_path / "tickets")
+        config = parse_config(
+            {
+                "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
+                "ports": [
+                    {"name": "panel", "path": panel.path, "kind": "rs485"},
+                    {"name": "printer", "path": printer.path, "kind": "printer", "baudrate": 115200},
+                ],
+                "devices": [
+                    {"id": "dispenser-1", "kind": "dispenser", "port": "panel", "address": 4, "printer": "printer"},
+                ],
+            }
+        )
+        try:
+            async with booking_hall(tmp_path, devices=BRIDGED) as h:
+                made = await h.booking.submit(Book(make(1)))
+                await h.booking.submit(Book(make(2)))
+                h.clock.jump(slot(24, 8, 50))
+                bridge = Bridge(config, HALL, Broker("127.0.0.1", h.port, "bridge-1", PASSWORD), reconnect_max=0.5)
+                running = asyncio.create_task(bridge.run())
+                try:
+                    # scanned from the booking's QR code: the answer on the panel, the ticket on the printer
+                    assert await panel.check_in(CheckInBy.CODE, made.code) is AckResult.OK
+                    await panel.wait_for(lambda d: d.shown is not None and "签到成功 A001" in d.shown.text, WAIT)
+                    (job,) = await printer.wait_for_jobs(1, WAIT)
+                    assert "A001" in job.text and "社保卡办理" in job.text and len(job.qr_codes) == 1
+                    ledger = await h.booking.committed()
+                    assert ledger.booking(made.code).state is BookingState.CHECKED_IN
+
+                    # read from the ID card
+                    assert await panel.check_in(CheckInBy.ID_NUMBER, valid_id(2)) is AckResult.OK
+                    await panel.wait_for(lambda d: d.shown is not None and "签到成功 A002" in d.shown.text, WAIT)
+                    await printer.wait_for_jobs(2, WAIT)
+
+                    # an unknown code: the reason on the panel, two beeps, nothing printed
+                    beeps = panel.beeps
+                    assert await panel.check_in(CheckInBy.CODE, "NOSUCH99") is AckResult.OK  # the hall has it
+                    await panel.wait_for(lambda d: d.shown is not None and "未找到该预约" in d.shown.text, WAIT)
+                    await panel.wait_for(lambda d: d.beeps == beeps + 2, WAIT)
+                    with pytest.raises(ValueError):  # a misread ID number never leaves the panel
+                        panel.check_in(CheckInBy.ID_NUMBER, valid_id(3)[:17] + "0")
+                    await asyncio.sleep(0.3)
+                    assert len(printer.jobs) == 2
+                    assert len((await h.service.committed()).tickets()) == 2
+                finally:
+                    bridge.stop()
+                    await asyncio.wait_for(running, WAIT)
+        finally:
+            panel.close()
+            printer.close()
 
     asyncio.run(scenario())
