@@ -13,6 +13,10 @@ Theory of operation
   gateway remembers recent refused msg_ids and answers a duplicate with the same refusal.
   Each message gets a task whose first await is `submit`, so one device's events reach the
   hall in the order they arrived, and the commands of many devices share a group commit.
+- A dispenser's `evt/checkin` goes to the hall's booking desk instead (`qms.service.check_in`,
+  the API's own path): the booking actor makes the ticket, idempotent by booking code, and the
+  gateway remembers which booking each device's msg_id checked in, so a repeated delivery asks
+  for that booking again and gets the same ticket and the same `cmd/print` msg_id.
 - Displays follow the hall's stored events (`HallService.subscribe`, fan-out after commit):
   an event marks windows and zones dirty, and their views are computed from the committed
   hall and published retained when they changed, each with a new `seq` (milliseconds since
