@@ -385,7 +385,7 @@ class Bridge:
         if device.address is None or device.kind is DeviceKind.LED_BAR:
             return
         text = ack.message or ("" if ack.ok else f"失败: {ack.error}")
-        if text and device.kind in (DeviceKind.KEYPAD, DeviceKind.RATING_PAD):
+        if text and device.kind in (DeviceKind.KEYPAD, DeviceKind.RATING_PAD, DeviceKind.DISPENSER):
             await self._send(device, mapping.show(text, seconds=RESULT_SECONDS))
         if not ack.ok:
             await self._send(device, wire.Beep(2))

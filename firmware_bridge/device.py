@@ -34,7 +34,7 @@ SUPPORTED: dict[DeviceKind, frozenset[type]] = {
     DeviceKind.KEYPAD: frozenset({Beep, Show}),  # a keypad has a small display for the current ticket
     DeviceKind.LED_BAR: frozenset({Show}),
     DeviceKind.RATING_PAD: frozenset({Show, Beep}),
-    DeviceKind.DISPENSER: frozenset({Beep}),
+    DeviceKind.DISPENSER: frozenset({Beep, Show}),  # a line for the citizen: a check-in's answer
     DeviceKind.HELP_BUTTON: frozenset({Beep}),
 }
 

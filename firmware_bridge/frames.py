@@ -41,6 +41,7 @@ class FrameType(IntEnum):
     RATING = 0x11  # rating pad -> host: the citizen rated the service
     TAKE = 0x12  # dispenser -> host: a service button was pressed (take a ticket)
     HELP = 0x13  # any device -> host: the call-for-help button (呼叫帮办)
+    CHECKIN = 0x14  # dispenser -> host: a booking check-in by code (scanner, keys) or ID number (card reader)
     SHOW = 0x20  # host -> LED bar / rating pad: show a text
     BEEP = 0x21  # host -> device: sound the buzzer
 

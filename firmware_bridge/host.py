@@ -26,6 +26,7 @@ from firmware_bridge.frames import REPLY_TYPES, Frame, FrameDecoder, FrameType
 from firmware_bridge.messages import (
     Ack,
     AckResult,
+    CheckIn,
     DeviceKind,
     Hello,
     Help,
@@ -88,7 +89,7 @@ class DeviceInput:
 
     address: int
     seq: int
-    message: KeyPress | Rating | Take | Help
+    message: KeyPress | Rating | Take | Help | CheckIn
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +295,7 @@ class HostLink:
                 if device.inbound.hello(message, frame.seq):
                     events.append(DeviceHello(address, kind, firmware))
                 self._write_ack(frame, AckResult.OK)
-            case KeyPress() | Rating() | Take() | Help():
+            case KeyPress() | Rating() | Take() | Help() | CheckIn():
                 if device.inbound.accept(frame.seq):
                     device.unconfirmed[frame.seq] = frame.type
                     events.append(DeviceInput(address, frame.seq, message))

@@ -9,8 +9,10 @@ from firmware_bridge.config import DeviceConfig
 from firmware_bridge.ticket import TicketPrint
 from qms.contract import (
     Beep,
+    BookingCheckIn,
     Button,
     ButtonPressed,
+    ContractError,
     DeviceKind,
     DisplayState,
     HelpPressed,
@@ -80,6 +82,13 @@ def device_event(
             return "take", TakeTicket(msg_id, device.buttons[button - 1])
         case DeviceKind.DISPENSER | DeviceKind.HELP_BUTTON, wire.Help():
             return "help", HelpPressed(msg_id)
+        case DeviceKind.DISPENSER, wire.CheckIn(by, value):
+            try:
+                if by is wire.CheckInBy.CODE:
+                    return "checkin", BookingCheckIn(msg_id, code=value.upper())
+                return "checkin", BookingCheckIn(msg_id, id_number=value.upper())
+            except ContractError as error:  # the codec checks the same form: only a bug gets here
+                raise Refused(error.code, error.message) from None
     raise Refused("wrong_kind", f"a {device.kind.value} does not send {type(message).__name__}")
 
 
@@ -89,7 +98,7 @@ def bus_command(device: DeviceConfig, command: ShowText | Beep) -> wire.Show | w
         if device.kind is DeviceKind.LED_BAR:
             raise Refused("unsupported", "an LED bar has no buzzer")
         return wire.Beep(command.times)
-    if device.kind not in (DeviceKind.KEYPAD, DeviceKind.LED_BAR, DeviceKind.RATING_PAD):
+    if device.kind not in (DeviceKind.KEYPAD, DeviceKind.LED_BAR, DeviceKind.RATING_PAD, DeviceKind.DISPENSER):
         raise Refused("unsupported", f"a {device.kind.value} has no display")
     seconds = 0 if command.seconds is None else max(1, min(round(command.seconds), MAX_SHOW_SECONDS))
     return show(command.text, seconds=seconds)

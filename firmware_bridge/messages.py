@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
 from firmware_bridge.frames import MAX_PAYLOAD, Frame, FrameType
+from qms.contract import id_number_form_ok
+from qms.contract.payloads import CODE_PATTERN
 
 PROTOCOL_VERSION = 1
 TEXT_ENCODING = "gb18030"
@@ -134,6 +136,22 @@ class Take:
     button: int
 
 
+class CheckInBy(IntEnum):
+    """How a dispenser read a booking check-in."""
+
+    CODE = 1  # the booking code: scanned from the booking's QR code or typed on the keys
+    ID_NUMBER = 2  # the resident ID number, read from the ID card (身份证阅读器)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """A booking check-in at a dispenser (预约签到): a booking code of 4..16 letters and digits,
+    or an 18-character ID number whose check digit fits (its last character 0-9 or X)."""
+
+    by: CheckInBy
+    value: str
+
+
 @dataclass(frozen=True, slots=True)
 class Help:
     """The call-for-help button (呼叫帮办)."""
@@ -159,9 +177,9 @@ class Beep:
     count: int = 1
 
 
-Message = Hello | Poll | Status | Ack | KeyPress | Rating | Take | Help | Show | Beep
+Message = Hello | Poll | Status | Ack | KeyPress | Rating | Take | Help | CheckIn | Show | Beep
 #: Messages a device originates (acknowledged, retransmitted, de-duplicated).
-DeviceEvent = KeyPress | Rating | Take | Help
+DeviceEvent = KeyPress | Rating | Take | Help | CheckIn
 #: Messages the host originates.
 HostCommand = Show | Beep
 
@@ -194,6 +212,9 @@ def encode(message: Message) -> tuple[FrameType, bytes]:
             return FrameType.TAKE, bytes((button,))
         case Help():
             return FrameType.HELP, b""
+        case CheckIn(by, value):
+            _check(_check_in_fits(by, value), f"not a booking check-in by {CheckInBy(by).name}: {value!r}")
+            return FrameType.CHECKIN, bytes((by,)) + value.encode("ascii")
         case Show(text, blink, seconds):
             data = text.encode(TEXT_ENCODING)
             _check(len(data) <= MAX_TEXT_BYTES, f"text is {len(data)} bytes in GB18030, over {MAX_TEXT_BYTES}")
@@ -243,6 +264,14 @@ def decode(frame: Frame) -> Message:
         case FrameType.HELP:
             _need(not p, "HELP has no payload")
             return Help()
+        case FrameType.CHECKIN:
+            _need(len(p) >= 2 and p[0] in CheckInBy._value2member_map_, "CHECKIN payload is a method and the text")
+            value = p[1:].decode("ascii", errors="replace")
+            _need(
+                _check_in_fits(CheckInBy(p[0]), value),
+                "CHECKIN: a booking code, or an ID number that fits its check digit",
+            )
+            return CheckIn(CheckInBy(p[0]), value)
         case FrameType.SHOW:
             _need(len(p) >= 2 and p[0] & ~0x01 == 0, "SHOW payload is a flags byte, seconds and text")
             try:
@@ -254,6 +283,12 @@ def decode(frame: Frame) -> Message:
             _need(len(p) == 1 and 1 <= p[0] <= MAX_BEEPS, f"BEEP payload is one count 1 to {MAX_BEEPS}")
             return Beep(p[0])
     raise PayloadError("unknown_type", f"frame type 0x{frame.type:02x} is not known")  # pragma: no cover
+
+
+def _check_in_fits(by: CheckInBy, value: str) -> bool:
+    if by is CheckInBy.CODE:
+        return CODE_PATTERN.fullmatch(value) is not None
+    return id_number_form_ok(value)
 
 
 def _kind(value: int) -> DeviceKind:

@@ -60,7 +60,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
         booking = BookingService(service, hall_file.booking, booking_store, StatutoryCalendar())
         desks[service.id] = BookingDesk(booking, PersonHasher(secret), hall_file.site, hall_file.neighbours)
     announcer = build_announcer(service, hall_file.voice, settings.data_dir / VOICE_CACHE)
-    devices = DeviceLink(hall_file, settings, service)
+    devices = DeviceLink(hall_file, settings, service, booking=desks.get(service.id))
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:

@@ -5,7 +5,8 @@ person does (what each kind understands is printed with `help`):
 
     keypad      open 1024 | next | recall | no-show | pause | resume | start | finish | transfer 12 | close
     rating_pad  5 (非常满意) .. 1 (非常不满意)
-    dispenser   take 2 | help          (its button panel; the printer is `printer`)
+    dispenser   take 2 | help | checkin K7M2Q9XA | checkin-id 11010519491231002X
+                (its button panel, code scanner and ID-card reader; the printer is `printer`)
     help_button help
     all         off | on (power) | paper-low | paper-out | paper-ok | quit
 
@@ -25,7 +26,7 @@ import sys
 from pathlib import Path
 
 from firmware_bridge.escpos_reader import PrintedJob
-from firmware_bridge.messages import AckResult, DeviceKind, Help, Key, Rating, StatusFlag, Take
+from firmware_bridge.messages import AckResult, CheckIn, CheckInBy, DeviceKind, Help, Key, Rating, StatusFlag, Take
 
 from .bus_device import BusDeviceEmulator
 from .printer import PrinterEmulator
@@ -121,11 +122,12 @@ async def _commands(handle: object, done: asyncio.Event) -> None:
         done.set()
 
 
+CHECK_INS = {"checkin": CheckInBy.CODE, "checkin-id": CheckInBy.ID_NUMBER}  # scanner / ID-card reader
 HELP = {
     DeviceKind.KEYPAD: "open 1024 | next | recall | no-show | pause | resume | start | finish | transfer 12 | close",
     DeviceKind.LED_BAR: "(it only shows what the bridge sends)",
     DeviceKind.RATING_PAD: "5 (非常满意) | 4 | 3 | 2 | 1 (非常不满意)",
-    DeviceKind.DISPENSER: "take 2 | help | paper-low | paper-out | paper-ok",
+    DeviceKind.DISPENSER: "take 2 | help | checkin CODE | checkin-id ID_NUMBER | paper-low | paper-out | paper-ok",
     DeviceKind.HELP_BUTTON: "help",
 }
 
@@ -150,6 +152,8 @@ def _device_line(device: BusDeviceEmulator, line: str) -> None:
             future = device.press(Rating(int(word)))
         elif device.kind is DeviceKind.DISPENSER and word == "take" and rest.strip().isdigit():
             future = device.press(Take(int(rest)))
+        elif device.kind is DeviceKind.DISPENSER and word in CHECK_INS:
+            future = device.press(CheckIn(CHECK_INS[word], rest.strip()))  # a bad code or number: ValueError
         elif device.kind in (DeviceKind.DISPENSER, DeviceKind.HELP_BUTTON) and word == "help":
             future = device.press(Help())
         else:

@@ -18,6 +18,8 @@ from firmware_bridge.device import CommandReceived, Delivered, DeviceLink
 from firmware_bridge.messages import (
     AckResult,
     Beep,
+    CheckIn,
+    CheckInBy,
     DeviceEvent,
     DeviceKind,
     Help,
@@ -134,6 +136,10 @@ class BusDeviceEmulator:
     def take(self, button: int) -> asyncio.Future[AckResult | None]:
         """A dispenser's service button."""
         return self.press(Take(button))
+
+    def check_in(self, by: CheckInBy, value: str) -> asyncio.Future[AckResult | None]:
+        """A booking check-in: a code from the scanner or keys, or an ID number from the card reader."""
+        return self.press(CheckIn(by, value))
 
     def call_help(self) -> asyncio.Future[AckResult | None]:
         """The call-for-help button."""

@@ -19,6 +19,7 @@ display drop a stale frame.
 | `dev/<dev>/evt/take`     | dispenser -> server  | no               | TakeTicket `{msg_id, service, ...}`        |
 | `dev/<dev>/evt/rating`   | rating pad -> server | no               | RatingGiven `{msg_id, level, ...}`         |
 | `dev/<dev>/evt/help`     | device -> server     | no               | HelpPressed `{msg_id, note}`               |
+| `dev/<dev>/evt/checkin`  | dispenser -> server  | no               | BookingCheckIn `{msg_id, code or id_number}` |
 | `dev/<dev>/cmd/print`    | server -> dispenser  | no               | PrintTicket `{msg_id, number, qr_url, ...}` |
 | `dev/<dev>/cmd/show`     | server -> device     | no               | ShowText `{msg_id, text, seconds}`         |
 | `dev/<dev>/cmd/beep`     | server -> device     | no               | Beep `{msg_id, times}`                     |
@@ -31,6 +32,10 @@ Rules the server enforces (see `qms.mqtt`): a device must be registered in the h
 (`[[devices]]`), may send only the events of its kind (`EVENTS_BY_KIND`), and a keypad or
 rating pad acts only for the window it is registered to. Whatever breaks the contract is
 answered with an `ack` of `ok: false` and a stable `error` code, logged, and changes nothing.
+`evt/checkin` is answered like `evt/take` (an `ack`, and on success a `cmd/print`); a refused
+check-in's `error` is the booking's own code (`unknown_booking`, `booking_too_early`,
+`booking_late`, `booking_missed`, `booking_cancelled`, `no_booking_today`, `invalid_id_number`,
+`booking_disabled` where the hall takes no bookings) and its `message` is for the dispenser's screen.
 """
 
 from . import topics
@@ -43,6 +48,7 @@ from .payloads import (
     WINDOW_KINDS,
     Ack,
     Beep,
+    BookingCheckIn,
     Button,
     ButtonPressed,
     DeviceCommand,
@@ -62,6 +68,7 @@ from .payloads import (
     command_name,
     decode_command,
     decode_event,
+    id_number_form_ok,
     presence,
 )
 from .topics import Topic, TopicKind, parse_topic
@@ -73,6 +80,7 @@ __all__ = [
     "WINDOW_KINDS",
     "Ack",
     "Beep",
+    "BookingCheckIn",
     "Button",
     "ButtonPressed",
     "ContractError",
@@ -102,6 +110,7 @@ __all__ = [
     "command_name",
     "decode_command",
     "decode_event",
+    "id_number_form_ok",
     "parse_topic",
     "presence",
     "topics",

@@ -240,20 +240,57 @@ class HelpPressed(_Json):
         _check_text("note", self.note)
 
 
-DeviceEvent = ButtonPressed | TakeTicket | RatingGiven | HelpPressed
+CODE_PATTERN = re.compile(r"[A-Za-z0-9]{4,16}")  # a booking code as printed, scanned or typed
+ID_NUMBER_PATTERN = re.compile(r"[0-9]{17}[0-9Xx]")  # fullmatch: "$" would let a final newline in
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_number_form_ok(number: str) -> bool:
+    """Whether `number` has the form of a resident ID number (18 characters, ISO 7064 check
+    digit). The server checks it fully (birth date, and whether it has a booking)."""
+    if not ID_NUMBER_PATTERN.fullmatch(number):
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+@dataclass(frozen=True, slots=True)
+class BookingCheckIn(_Json):
+    """`evt/checkin` from a dispenser (预约签到): a citizen with an online booking checks in
+    by the booking code (typed or scanned from the booking's QR code) or by the ID number
+    (read from the ID card), exactly one of them. On time the server prints a ticket with
+    booking priority; late, an ordinary one or a refusal, as the hall's rules say."""
+
+    msg_id: str
+    code: str | None = None
+    id_number: str | None = None  # only its keyed hash is compared; it is never stored
+
+    def __post_init__(self) -> None:
+        _check_msg_id(self.msg_id)
+        if (self.code is None) == (self.id_number is None):
+            raise ContractError("missing_field", "a check-in gives the booking code or the ID number, one of them")
+        if self.code is not None and not CODE_PATTERN.fullmatch(self.code):
+            raise ContractError("bad_value", "a booking code has 4-16 letters and digits")
+        if self.id_number is not None and not id_number_form_ok(self.id_number):
+            raise ContractError("bad_value", "an ID number has 17 digits and a check digit (0-9 or X) that fits them")
+
+
+DeviceEvent = ButtonPressed | TakeTicket | RatingGiven | HelpPressed | BookingCheckIn
 
 EVENT_PAYLOADS: dict[str, type[DeviceEvent]] = {
     "button": ButtonPressed,
     "take": TakeTicket,
     "rating": RatingGiven,
     "help": HelpPressed,
+    "checkin": BookingCheckIn,
 }
 
 #: the events each kind of device may send
 EVENTS_BY_KIND: dict[DeviceKind, frozenset[str]] = {
     DeviceKind.KEYPAD: frozenset({"button"}),
     DeviceKind.RATING_PAD: frozenset({"rating"}),
-    DeviceKind.DISPENSER: frozenset({"take", "help"}),
+    DeviceKind.DISPENSER: frozenset({"take", "help", "checkin"}),
     DeviceKind.HELP_BUTTON: frozenset({"help"}),
     DeviceKind.LED_BAR: frozenset(),
     DeviceKind.SCREEN: frozenset({"help"}),

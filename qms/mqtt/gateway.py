@@ -13,6 +13,10 @@ Theory of operation
   gateway remembers recent refused msg_ids and answers a duplicate with the same refusal.
   Each message gets a task whose first await is `submit`, so one device's events reach the
   hall in the order they arrived, and the commands of many devices share a group commit.
+- A dispenser's `evt/checkin` goes to the hall's booking desk instead (`qms.service.check_in`,
+  the API's own path): the booking actor makes the ticket, idempotent by booking code, and the
+  gateway remembers which booking each device's msg_id checked in, so a repeated delivery asks
+  for that booking again and gets the same ticket and the same `cmd/print` msg_id.
 - Displays follow the hall's stored events (`HallService.subscribe`, fan-out after commit):
   an event marks windows and zones dirty, and their views are computed from the committed
   hall and published retained when they changed, each with a new `seq` (milliseconds since
@@ -36,6 +40,7 @@ import aiomqtt
 from qms.config.devices import DeviceConfig
 from qms.contract import (
     Ack,
+    BookingCheckIn,
     ContractError,
     DeviceState,
     PrintTicket,
@@ -50,12 +55,15 @@ from qms.contract import (
     topics,
 )
 from qms.core import events as e
-from qms.core.errors import QmsError
+from qms.core.errors import QmsError, Refused
 from qms.core.estimate import estimate
+from qms.core.model import Ticket
 from qms.service import HallService
+from qms.service.check_in import CheckInDesk, check_in
 from qms.service.fanout import Subscription
 
 from .broker import NO_DELAY, BrokerAddress
+from .check_in import checked_in_text, refusal_text
 from .requests import StaffAccountLike, command_for, decode_for, success_message
 from .views import DisplayView, RecentCalls, window_view, zone_lines, zones
 
@@ -95,8 +103,10 @@ class Gateway:
         screen_interval: float = 0.5,
         client_id: str | None = None,
         staff: Sequence[StaffAccountLike] = (),
+        booking: CheckInDesk | None = None,
     ) -> None:
         self.service = service
+        self.booking = booking  # the hall's booking desk, for a dispenser's check-in (evt/checkin)
         self.hall_id = service.id
         self.devices = {d.id: d for d in devices}
         self.staff = {a.username: a for a in staff}
@@ -116,6 +126,7 @@ class Gateway:
         self._dirty_zones: set[str] = set()
         self._screen_wakeup = asyncio.Event()
         self._refusals: OrderedDict[str, Ack] = OrderedDict()
+        self._check_ins: OrderedDict[str, str] = OrderedDict()  # request key -> the booking it checked in
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
 
@@ -264,12 +275,18 @@ class Gateway:
             if refused is not None:  # a duplicate of a refused event: the same answer, no new try
                 await self._ack(device_id, refused)
                 return
+            if isinstance(event, BookingCheckIn):
+                await self._check_in(device_id, key, event)
+                return
             command = command_for(device, event, self.staff)
             events = await self.service.submit(command, actor=device_id, request_key=key)  # the first await
         except (ContractError, QmsError) as err:
             self.stats["refused"] += 1
             code = err.code
             message = err.message
+            if name == "checkin":  # for the citizen at the dispenser's screen
+                early = self.booking.service.ledger.hall.policy.booking_early_minutes if self.booking else 0
+                message = refusal_text(code, message, early)
             log.info("hall %s: refused evt/%s of %s (%s): %s", self.hall_id, name, device_id, code, message)
             ack = Ack(msg_id, ok=False, error=code, message=message)
             if isinstance(err, ContractError) or err.code not in ("storage_unavailable", "hall_stopped"):
@@ -284,6 +301,23 @@ class Gateway:
             await self._print(device_id, msg_id, events)
         await self._ack(device_id, Ack(msg_id, ok=True, message=success_message(device, event, events)))
 
+    async def _check_in(self, device_id: str, key: str, event: BookingCheckIn) -> None:
+        """A booking's check-in at a dispenser, through the same path as the API's. A repeated
+        msg_id checks in the booking it checked in the first time (whose repeated check-in
+        answers the same ticket), so it neither checks in twice nor prints a second ticket."""
+        if self.booking is None:
+            raise Refused(f"hall {self.hall_id} takes no online bookings", code="booking_disabled")
+        code, id_number = event.code, event.id_number
+        earlier = self._check_ins.get(key)
+        if earlier is not None:
+            code, id_number = earlier, None
+        done = await check_in(self.booking, code=code, id_number=id_number, actor=device_id)  # the first await
+        self._check_ins[key] = done.booking.code
+        while len(self._check_ins) > REFUSALS_KEPT:
+            self._check_ins.popitem(last=False)
+        await self._print_ticket(device_id, event.msg_id, done.ticket)
+        await self._ack(device_id, Ack(event.msg_id, ok=True, message=checked_in_text(done)))
+
     def _remember_refusal(self, key: str, ack: Ack) -> None:
         self._refusals[key] = ack
         while len(self._refusals) > REFUSALS_KEPT:
@@ -294,9 +328,12 @@ class Gateway:
 
     async def _print(self, device_id: str, msg_id: str, events: Sequence[e.Event]) -> None:
         issued = next((ev for ev in events if isinstance(ev, e.TicketIssued)), None)
-        if issued is None:
-            return
-        ticket = issued.ticket
+        if issued is not None:
+            await self._print_ticket(device_id, msg_id, issued.ticket)
+
+    async def _print_ticket(self, device_id: str, msg_id: str, ticket: Ticket) -> None:
+        """`cmd/print` of `ticket` with people ahead, the wait and the QR link; its msg_id
+        follows the event's, so a printer prints a repeated answer once."""
         hall = await self.service.committed()
         now = self.service.now()
         try:

@@ -13,6 +13,7 @@ from qms.config import HallFile, Settings
 from qms.contract import DeviceKind
 from qms.core.errors import ConfigError
 from qms.service import HallService
+from qms.service.check_in import CheckInDesk
 
 from .broker import BrokerAddress, ManagedBroker, mosquitto_available, parse_url
 from .gateway import Gateway
@@ -26,8 +27,11 @@ MQTT_DIR = "mqtt"
 class DeviceLink:
     """Broker and gateway of one hall for one server run."""
 
-    def __init__(self, hall_file: HallFile, settings: Settings, service: HallService) -> None:
+    def __init__(
+        self, hall_file: HallFile, settings: Settings, service: HallService, booking: CheckInDesk | None = None
+    ) -> None:
         self.hall_file = hall_file
+        self.booking = booking  # the hall's booking desk: dispensers check bookings in
         self.settings = settings
         self.service = service
         self.broker: ManagedBroker | None = None
@@ -85,6 +89,7 @@ class DeviceLink:
             self.address,
             ticket_url=self.ticket_url,
             staff=self.hall_file.staff,
+            booking=self.booking,
         )
         await self.gateway.start()
         return what

@@ -19,7 +19,8 @@ from starlette.responses import Response
 from qms.core.booking import BookingChannel
 from qms.core.errors import Conflict, InvalidInput, QmsError
 from qms.core.ledger import MakeBooking
-from qms.service.booking import Book, Cancel, CheckedIn, CheckIn
+from qms.service.booking import Book, Cancel
+from qms.service.check_in import check_in as check_in_booking
 
 from .auth import authenticate
 from .booking_desk import BookingDesk, booking_desk, booking_view, nearby, new_code, slot_view, suggestion_view
@@ -194,18 +195,13 @@ async def check_in(request: Request) -> Response:
     body = await read_object(request, web_state(request).max_body_bytes)
     code = request.path_params.get("code")
     id_number = None
-    person = None
     if code is None:
         fields = Fields(body, ("code", "id_number"))
         code = fields.optional_text("code")
         id_number = fields.optional_text("id_number")
-        if (code is None) == (id_number is None):
-            raise InvalidInput("give the booking code or the ID number, one of them", code="check_in_needs_code")
-        if id_number is not None:
-            person = desk.hasher.key(id_number)
     else:
         Fields(body, ())
-    done: CheckedIn = await desk.service.submit(CheckIn(code=code, person=person, id_number=id_number))
+    done = await check_in_booking(desk, code=code, id_number=id_number)  # the dispenser's way too
     hall = await hall_service(request).committed()
     ledger = await desk.service.committed()
     view: dict[str, Any] = {

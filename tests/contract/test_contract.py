@@ -7,6 +7,7 @@ import pytest
 from qms.contract import (
     EVENTS_BY_KIND,
     Ack,
+    BookingCheckIn,
     Button,
     ButtonPressed,
     ContractError,
@@ -31,6 +32,7 @@ from qms.contract import (
     command_name,
     decode_command,
     decode_event,
+    id_number_form_ok,
     parse_topic,
     presence,
     topics,
@@ -176,3 +178,35 @@ def test_every_kind_has_its_events():
     assert set(EVENTS_BY_KIND) == set(DeviceKind)
     assert EVENTS_BY_KIND[DeviceKind.KEYPAD] == {"button"}
     assert "take" in EVENTS_BY_KIND[DeviceKind.DISPENSER]
+
+
+def test_a_check_in_gives_a_code_or_an_id_number_of_the_right_form():
+    by_code = decode_event("checkin", b'{"msg_id": "c1", "code": "K7M2Q9XA"}')
+    assert by_code == BookingCheckIn("c1", code="K7M2Q9XA")
+    assert BookingCheckIn.decode(by_code.encode()) == by_code
+    by_id = BookingCheckIn("c2", id_number="11010519491231002x")  # a lower-case X is read as X by the server
+    assert BookingCheckIn.decode(by_id.encode()) == by_id
+    assert id_number_form_ok("11010519491231002X") and not id_number_form_ok("110105194912310021")
+    assert "checkin" in EVENTS_BY_KIND[DeviceKind.DISPENSER]
+    assert "checkin" not in EVENTS_BY_KIND[DeviceKind.KEYPAD]
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b'{"msg_id": "c"}', "missing_field"),
+        (b'{"msg_id": "c", "code": "K7M2Q9XA", "id_number": "11010519491231002X"}', "missing_field"),
+        (b'{"msg_id": "c", "code": "K7M"}', "bad_value"),
+        (b'{"msg_id": "c", "code": "K7M2 Q9XA"}', "bad_value"),
+        (b'{"msg_id": "c", "id_number": "110105194912310021"}', "bad_value"),  # the check digit is wrong
+        (b'{"msg_id": "c", "id_number": "11010519491231002"}', "bad_value"),
+        (b'{"msg_id": "c", "id_number": "11010519491231002X\\n"}', "bad_value"),
+        (b'{"msg_id": "c", "code": "K7M2Q9XA\\n"}', "bad_value"),
+        (b'{"msg_id": "c", "code": 12345678}', "bad_payload"),
+        (b'{"msg_id": "c", "code": "K7M2Q9XA", "phone": "1"}', "unknown_field"),
+    ],
+)
+def test_bad_check_ins(payload, code):
+    with pytest.raises(ContractError) as err:
+        decode_event("checkin", payload)
+    assert err.value.code == code

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from firmware_bridge.crc import crc16_modbus
 from firmware_bridge.device import DeviceLink
 from firmware_bridge.escpos_reader import EscPosReader
-from firmware_bridge.frames import MAX_PAYLOAD, START, Frame, FrameDecoder
+from firmware_bridge.frames import MAX_PAYLOAD, START, Frame, FrameDecoder, FrameType
 from firmware_bridge.host import DeviceInput, HostLink
-from firmware_bridge.messages import DeviceKind, Key, KeyPress, PayloadError, decode
+from firmware_bridge.messages import CheckIn, CheckInBy, DeviceKind, Key, KeyPress, PayloadError, decode, encode
+from qms.contract import id_number_form_ok
 
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
@@ -31,6 +32,31 @@ frames = st.builds(
     seq=st.integers(0, 255),
     payload=st.binary(max_size=MAX_PAYLOAD),
 )
+# CHECKIN frames, with payloads near the valid ones: a method byte, then characters of ID numbers and codes.
+check_in_text = st.text(alphabet="0123456789Xx" + "ABKMQZakz" + "-\n \xa5", max_size=24)
+check_in_frames = st.builds(
+    Frame,
+    address=st.integers(1, 247),
+    type=st.just(FrameType.CHECKIN),
+    seq=st.integers(0, 255),
+    payload=st.builds(lambda by, text: bytes((by,)) + text.encode("latin-1"), st.integers(0, 3), check_in_text),
+)
+
+
+@st.composite
+def id_numbers(draw: st.DrawFn) -> str:
+    """A well-formed ID number: 17 digits and the check digit that fits them (X in either case)."""
+    first17 = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=17, max_size=17)))
+    total = sum(int(d) * w for d, w in zip(first17, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True))
+    check = "10X98765432"[total % 11]
+    return first17 + (draw(st.sampled_from("Xx")) if check == "X" else check)
+
+
+check_ins = st.one_of(
+    st.builds(CheckIn, st.just(CheckInBy.CODE), st.from_regex(r"[A-Za-z0-9]{4,16}", fullmatch=True)),
+    st.builds(CheckIn, st.just(CheckInBy.ID_NUMBER), id_numbers()),
+)
+
 # Line noise, with start bytes and plausible lengths over-represented: the decoder's hard cases.
 noise = st.lists(
     st.one_of(
@@ -84,7 +110,29 @@ def test_frames_survive_noise_between_them_and_any_split(parts, cuts) -> None:
 
 
 @FUZZ
-@given(frames)
+@given(check_ins)
+def test_every_valid_check_in_round_trips(message) -> None:
+    kind, payload = encode(message)
+    assert decode(Frame(4, kind, 0, payload)) == message
+
+
+@FUZZ
+@given(check_in_frames)
+def test_a_check_in_frame_decodes_only_to_a_valid_code_or_id_number(frame) -> None:
+    try:
+        message = decode(frame)
+    except PayloadError as error:
+        assert error.code == "bad_payload"
+        return
+    assert isinstance(message, CheckIn)
+    if message.by is CheckInBy.ID_NUMBER:
+        assert id_number_form_ok(message.value) and len(message.value) == 18
+    else:
+        assert message.value.isascii() and message.value.isalnum() and 4 <= len(message.value) <= 16
+
+
+@FUZZ
+@given(st.one_of(frames, check_in_frames))
 def test_any_frame_payload_decodes_to_a_message_or_a_payload_error(frame) -> None:
     try:
         decode(frame)
@@ -93,7 +141,12 @@ def test_any_frame_payload_decodes_to_a_message_or_a_payload_error(frame) -> Non
 
 
 @FUZZ
-@given(st.lists(st.one_of(st.binary(max_size=64), frames.map(Frame.encode)), max_size=30), st.floats(0, 100))
+@given(
+    st.lists(
+        st.one_of(st.binary(max_size=64), frames.map(Frame.encode), check_in_frames.map(Frame.encode)), max_size=30
+    ),
+    st.floats(0, 100),
+)
 def test_the_host_and_a_device_never_crash_on_anything_from_the_bus(chunks, t) -> None:
     host = HostLink([1, 2, 3], nonce=1)
     device = DeviceLink(2, DeviceKind.RATING_PAD, nonce=2)

@@ -17,7 +17,18 @@ from firmware_bridge.host import (
     FrameRejected,
     HostLink,
 )
-from firmware_bridge.messages import AckResult, Beep, DeviceKind, Key, KeyPress, Rating, Show, StatusFlag
+from firmware_bridge.messages import (
+    AckResult,
+    Beep,
+    CheckIn,
+    CheckInBy,
+    DeviceKind,
+    Key,
+    KeyPress,
+    Rating,
+    Show,
+    StatusFlag,
+)
 
 
 class Bus:
@@ -229,3 +240,24 @@ def test_rating_press_round_trip() -> None:
     bus.devices[3].press(Rating(1), bus.now)
     bus.pump()
     assert [e.message for e in bus.of(DeviceInput)] == [Rating(1)]
+
+
+def test_a_check_in_crosses_the_bus_once_even_when_its_ack_is_lost() -> None:
+    bus = Bus(DeviceLink(4, DeviceKind.DISPENSER, nonce=4))
+    bus.pump(0.5)
+    scanned = CheckIn(CheckInBy.CODE, "K7M2Q9XA")
+    bus.devices[4].press(scanned, bus.now)
+    bus.pump()
+    read = CheckIn(CheckInBy.ID_NUMBER, "11010519491231002X")
+    bus.devices[4].press(read, bus.now)
+    for e in bus.host.receive(bus.devices[4].data_to_send(), bus.now):
+        bus.host_events.append(e)
+        if isinstance(e, DeviceInput):
+            bus.host.confirm(e.address, e.seq, ok=True)
+    assert bus.host.data_to_send()  # the host's ACK, lost on the wire: the device repeats after 200 ms
+    bus.pump(bus.now + 1)
+    assert [e.message for e in bus.of(DeviceInput)] == [scanned, read]
+    # and it can show the answer on its panel's display
+    token = bus.host.send(4, Show("签到成功 A001"), bus.now)
+    bus.pump(bus.now + 0.5)
+    assert CommandResult(4, token, AckResult.OK) in bus.of(CommandResult)

@@ -9,6 +9,7 @@ from firmware_bridge.config import DeviceConfig
 from firmware_bridge.mapping import Refused, bus_command, device_event, display_show, show, ticket_print
 from qms.contract import (
     Beep,
+    BookingCheckIn,
     Button,
     ButtonPressed,
     DeviceKind,
@@ -52,14 +53,25 @@ def test_ratings_take_and_help() -> None:
         device_event(PAD, wire.Help(), "m", "w{}")
 
 
+def test_a_check_in_at_the_dispenser() -> None:
+    by_code = device_event(DISPENSER, wire.CheckIn(wire.CheckInBy.CODE, "k7m2q9xa"), "m", "w{}")
+    assert by_code == ("checkin", BookingCheckIn("m", code="K7M2Q9XA"))
+    by_id = device_event(DISPENSER, wire.CheckIn(wire.CheckInBy.ID_NUMBER, "11010519491231002x"), "m", "w{}")
+    assert by_id == ("checkin", BookingCheckIn("m", id_number="11010519491231002X"))
+    with pytest.raises(Refused, match="wrong_kind"):
+        device_event(KEYPAD, wire.CheckIn(wire.CheckInBy.CODE, "K7M2Q9XA"), "m", "w{}")
+
+
 def test_commands_for_the_bus() -> None:
     assert bus_command(KEYPAD, ShowText("s", "已呼叫 A023", seconds=4.6)) == wire.Show("已呼叫 A023", seconds=5)
     assert bus_command(PAD, ShowText("s", "请评价", seconds=1000)) == wire.Show("请评价", seconds=255)
     assert bus_command(KEYPAD, Beep("b", 3)) == wire.Beep(3)
     with pytest.raises(Refused, match="unsupported"):
         bus_command(LED, Beep("b"))
+    # a dispenser's panel shows the answer to a check-in (a panel without a display answers unsupported)
+    assert bus_command(DISPENSER, ShowText("s", "预约已过期，请取普通号")) == wire.Show("预约已过期，请取普通号")
     with pytest.raises(Refused, match="unsupported"):
-        bus_command(DISPENSER, ShowText("s", "x"))
+        bus_command(DeviceConfig("help-1", DeviceKind.HELP_BUTTON, "bus", 8), ShowText("s", "x"))
 
 
 def test_display_text_blinks_for_a_call_and_long_text_is_cut_at_a_character() -> None:
