@@ -20,7 +20,7 @@ MAX_TEXT = 200  # characters of any free text (reasons, notes, display text)
 
 
 def _check_msg_id(msg_id: str) -> None:
-    if not MSG_ID_PATTERN.match(msg_id):
+    if not MSG_ID_PATTERN.fullmatch(msg_id):
         raise ContractError("bad_value", f"msg_id {msg_id!r}: 1-64 letters, digits and '_.:-', unique per device")
 
 

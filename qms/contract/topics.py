@@ -47,7 +47,7 @@ class Topic:
 
 def check_id(what: str, value: str) -> str:
     """`value` if it is a valid id for a topic level, else ContractError("bad_id")."""
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise ContractError("bad_id", f"{what} id {value!r} must be 1-63 lower-case letters, digits and '-'")
     return value
 

@@ -25,7 +25,7 @@ def id_check_digit(first17: str) -> str:
 def validate_id_number(value: str) -> str:
     """The ID number, upper-cased, or InvalidInput if its form, birth date or check digit is wrong."""
     number = value.strip().upper()
-    if not _ID_PATTERN.match(number):
+    if not _ID_PATTERN.fullmatch(number):
         raise InvalidInput("an ID number has 17 digits and a digit or X at the end", code="invalid_id_number")
     birth_date(number)
     if id_check_digit(number[:17]) != number[17]:
@@ -57,7 +57,7 @@ def validate_phone(value: str) -> str:
     phone = value.strip().replace(" ", "").replace("-", "")
     if phone.startswith("+86"):
         phone = phone[3:]
-    if not _PHONE_PATTERN.match(phone):
+    if not _PHONE_PATTERN.fullmatch(phone):
         raise InvalidInput("a mobile number has 11 digits and starts with 13-19", code="invalid_phone")
     return phone
 

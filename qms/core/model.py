@@ -25,7 +25,7 @@ PREFIX_PATTERN = re.compile(r"^[A-Z]{1,2}$")
 
 def check_id(kind: str, value: str) -> None:
     """Raise ConfigError unless `value` is a valid id (`[a-z0-9-]`, as in MQTT topics)."""
-    if not ID_PATTERN.match(value):
+    if not ID_PATTERN.fullmatch(value):
         raise ConfigError(f"{kind} id {value!r} must be lower-case letters, digits and '-'")
 
 
@@ -269,7 +269,7 @@ def validate_hall(hall: HallConfig) -> None:
         if s.id in seen:
             raise ConfigError(f"service {s.id!r} is defined twice")
         seen.add(s.id)
-        if not PREFIX_PATTERN.match(s.prefix):
+        if not PREFIX_PATTERN.fullmatch(s.prefix):
             raise ConfigError(f"service {s.id!r}: prefix {s.prefix!r} must be 1-2 capital letters")
         if s.daily_cap is not None and s.daily_cap < 1:
             raise ConfigError(f"service {s.id!r}: daily_cap must be at least 1")

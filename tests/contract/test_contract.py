@@ -210,3 +210,11 @@ def test_bad_check_ins(payload, code):
     with pytest.raises(ContractError) as err:
         decode_event("checkin", payload)
     assert err.value.code == code
+
+
+@pytest.mark.parametrize("value", ["w1\n", "w1\n\n"])
+def test_a_trailing_newline_never_passes_as_an_id(value: str) -> None:
+    from qms.contract import topics
+
+    with pytest.raises(ContractError):
+        topics.check_id("device", value)

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from qms.core import identity
-from qms.core.errors import InvalidInput
+from qms.core.errors import ConfigError, InvalidInput
+from qms.core.model import check_id
 
 
 @pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014", "11010519491231002x"])
@@ -30,3 +31,8 @@ def test_age_and_masks() -> None:
     assert identity.mask_phone(identity.validate_phone("+86 138-1234-1234")) == "138****1234"
     with pytest.raises(InvalidInput):
         identity.validate_phone("12812341234")
+
+
+def test_a_trailing_newline_is_not_part_of_a_valid_value() -> None:
+    with pytest.raises(ConfigError):
+        check_id("window", "w1\n")
