@@ -2,16 +2,17 @@
 Mosquitto on loopback -> `qms serve` -> SQLite, and back to the LED bar's pty and to the
 waiting-area screen in real Chromium.
 
-The first test runs on the server's managed Mosquitto. The second kills the broker in the middle
-of a working day and brings it back: the server does not restart its managed Mosquitto by itself
-(qms/mqtt/broker.py has no watchdog: a crashed managed broker stays down until `qms serve` is
-restarted), so that test runs the same broker configuration as an external broker of its own
-(`QMS_MQTT_URL`), which it kills with SIGKILL and starts again on the same port.
+The first test runs on the server's managed Mosquitto and kills it (SIGKILL) in the middle: the
+server starts it again by itself. The second runs the same broker configuration as an external
+broker (`QMS_MQTT_URL`), which the test kills and starts again itself, a press made during the
+outage in between.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from firmware_bridge.messages import AckResult, Key
 from qms.bench.chain_hall import HALL, STAFF, Chain, hall_toml, running_chain
 from qms.config import loads_hall
 from qms.mqtt.broker import SERVER_USER, ManagedBroker, free_port
+from tests.mqtt.test_serve import children, command_of
 from tests.web.test_screen_browser import CHROMIUM, CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.slow
@@ -61,7 +63,9 @@ async def shown_everywhere(chain: Chain, page: Page, number: str) -> None:
     await chain.keypad.wait_for(lambda k: k.shown is not None and number in k.shown.text)
 
 
-def test_a_press_calls_on_the_led_bar_and_the_screen_a_ticket_prints_and_a_rating_is_stored(tmp_path: Path) -> None:
+def test_calls_show_on_led_bar_and_screen_tickets_print_ratings_are_stored_a_dead_broker_restarts(
+    tmp_path: Path,
+) -> None:
     async def main() -> None:
         async with running_chain(tmp_path) as chain, screen(chain) as page:
             # A citizen takes a ticket at the dispenser: the printer gets it, in GB18030, with its QR code.
@@ -85,10 +89,24 @@ def test_a_press_calls_on_the_led_bar_and_the_screen_a_ticket_prints_and_a_ratin
             assert await chain.pad.rate(5) is AckResult.OK  # 非常满意
             await chain.pad.wait_for(lambda p: p.shown is not None and p.shown.text == "感谢您的评价")
 
+            # The managed Mosquitto dies (kill -9); the server starts it again, and the press made
+            # around the outage calls the next ticket, on the LED bar and on the screen.
+            assert await chain.panel.take(1) is AckResult.OK
+            await chain.printer.wait_for_jobs(2, within=10)
+            (broker,) = [p for p in children(chain.server.pid) if "mosquitto" in command_of(p)]
+            os.kill(broker, signal.SIGKILL)
+            answers = await press_until_taken(chain, Key.NEXT)
+            await shown_everywhere(chain, page, "A002")
+            (again,) = [p for p in children(chain.server.pid) if "mosquitto" in command_of(p)]
+            assert again != broker and answers[-1] is AckResult.OK
+            await asyncio.sleep(1.5)  # the bridge would have sent an unanswered event again by now
+            assert "A002" in chain.led_text()
+            await expect(page.locator("#hero")).to_have_attribute("data-ticket", "A002")
+
         with sqlite3.connect(chain.database) as db:  # the server has stopped: read its file
             rows = db.execute('SELECT ticket, "window", staff, level, bad, device FROM ratings').fetchall()
         db.close()
-        assert len(rows) == 1
+        assert len(rows) == 1  # A001's; A002 is being served
         ticket_id, window, staff, level, bad, device = rows[0]
         assert ticket_id.endswith("-A001") and (window, staff, bad, device) == ("w1", STAFF, 0, "pad-w1")
         assert level in ("very_satisfied", "5", 5), level
