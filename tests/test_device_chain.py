@@ -76,8 +76,9 @@ def test_calls_show_on_led_bar_and_screen_tickets_print_ratings_are_stored_a_dea
             (link,) = job.qr_codes
             assert link.startswith(f"{chain.base}/api/v1/halls/{HALL}/tickets/") and link.endswith("-A001")
             async with httpx.AsyncClient(timeout=10) as http:
-                ticket = (await http.get(link)).json()  # the QR code's link is the ticket's own page
-            assert "A001" in str(ticket)
+                response = await http.get(link)  # the QR code's link is the ticket's own page
+            assert response.status_code == 200, response.text
+            assert response.json()["ticket"]["number"] == "A001"
 
             await sign_in(chain)
             assert await chain.press(Key.NEXT) is AckResult.OK
@@ -109,7 +110,7 @@ def test_calls_show_on_led_bar_and_screen_tickets_print_ratings_are_stored_a_dea
         assert len(rows) == 1  # A001's; A002 is being served
         ticket_id, window, staff, level, bad, device = rows[0]
         assert ticket_id.endswith("-A001") and (window, staff, bad, device) == ("w1", STAFF, 0, "pad-w1")
-        assert level in ("very_satisfied", "5", 5), level
+        assert level == "very_satisfied"
 
     asyncio.run(main())
 
