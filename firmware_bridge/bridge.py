@@ -50,6 +50,7 @@ from firmware_bridge.presence import Part, Presence
 from firmware_bridge.printer import PrinterDown, PrinterEvent, PrinterLink, PrinterPaper, PrinterUp
 from firmware_bridge.serial_ports import BusPort, PrinterPort, PrinterUnavailable
 from firmware_bridge.ticket import render_ticket
+from firmware_bridge.unanswered import Unanswered
 from qms.contract import (
     Ack,
     Beep,
@@ -97,6 +98,7 @@ class Bridge:
         self._displays: dict[str, WindowDisplay] = {}  # window -> the last display state
         self._answers = {d: Answers() for d in self.devices}
         self._sent_events: OrderedDict[str, str] = OrderedDict()  # msg_id -> device, for the server's acks
+        self._unanswered = Unanswered()  # events sent again until the server answers them
         self._results: dict[tuple[str, int], asyncio.Future[wire.AckResult | None]] = {}
         self._buses: dict[str, BusPort] = {}
         self._printers: dict[str, PrinterPort] = {}
@@ -135,6 +137,7 @@ class Bridge:
         ports = [*self._buses.values(), *self._printers.values()]
         workers = [asyncio.create_task(p.run(), name=f"port {p.config.name}") for p in ports]
         workers.append(asyncio.create_task(self.mqtt.run(self._stopping), name="mqtt"))
+        workers.append(asyncio.create_task(self._resend_unanswered(), name="resend"))
         try:
             await self._stopping.wait()
             if self.mqtt.client is not None:
@@ -258,7 +261,9 @@ class Bridge:
                 log.warning("%s: %s while the broker is away; the device is told it failed", device.id, name)
             else:
                 self._remember_event(msg_id, device.id)
-                await client.publish(topics.device_event(self.hall, device.id, name), event.encode(), qos=1)
+                topic, payload = topics.device_event(self.hall, device.id, name), event.encode()
+                await client.publish(topic, payload, qos=1)
+                self._unanswered.sent(msg_id, device.id, topic, payload, asyncio.get_running_loop().time())
                 ok = True
         except mapping.Refused as refused:
             log.warning("%s: %s", device.id, refused)
@@ -267,6 +272,22 @@ class Bridge:
         finally:
             if device.address is not None:
                 bus.confirm(device.address, seq, ok)
+
+    async def _resend_unanswered(self) -> None:
+        """Publish again (the same msg_id) each event the server has not answered; see `unanswered`."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self._unanswered.resend_after / 2)
+            client = self._client
+            if client is None or not self._unanswered:
+                continue
+            again, dropped = self._unanswered.due(loop.time())
+            for msg_id, event in dropped:
+                log.warning("%s: the server never answered event %s; dropped", event.device, msg_id)
+            for msg_id, event in again:
+                log.info("%s: no answer to event %s yet; sent again", event.device, msg_id)
+                with contextlib.suppress(aiomqtt.MqttError):
+                    await client.publish(event.topic, event.payload, qos=1)
 
     def _remember_event(self, msg_id: str, device_id: str) -> None:
         self._sent_events[msg_id] = device_id
@@ -380,6 +401,7 @@ class Bridge:
             ack = Ack.decode(payload)
         except ContractError:
             return
+        self._unanswered.answered(ack.msg_id)
         if self._sent_events.pop(ack.msg_id, None) != device.id:
             return  # our own answer to a command, or an answer to somebody else
         if device.address is None or device.kind is DeviceKind.LED_BAR:

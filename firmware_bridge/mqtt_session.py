@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 VERSION = "1.0"
 KEEPALIVE = 10  # seconds: the broker notices a dead bridge within 1.5x this (at once for a closed socket)
+#: without it Nagle's algorithm holds a small packet (a PUBACK, an event) back until the broker's
+#: delayed ACK of the previous one, up to 40 ms on every press-to-display round
+NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
 class MqttSession:
@@ -65,6 +69,7 @@ class MqttSession:
                     will=will,
                     keepalive=KEEPALIVE,
                     timeout=10,
+                    socket_options=NO_DELAY,
                 ) as client:
                     backoff = 0.2
                     await self._connected(client)

@@ -41,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("hash-password", help="print the argon2 hash of a password for a hall file's [[staff]]")
 
     bench = sub.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("what", choices=["core", "api", "screen", "voice", "mqtt", "booking", "all"])
+    bench.add_argument("what", choices=["core", "api", "screen", "voice", "mqtt", "booking", "chain", "all"])
     bench.add_argument("--requests", type=int, default=5000, help="api: tickets to issue")
     bench.add_argument("--concurrency", type=int, default=64, help="api: connections at once")
     bench.add_argument("--calls", type=int, default=1000, help="voice: calls to announce")
-    bench.add_argument("--presses", type=int, default=1000, help="mqtt: keypad presses")
+    bench.add_argument("--presses", type=int, default=1000, help="mqtt, chain: keypad presses")
 
     sim = sub.add_parser("sim", help="simulate a hall, compare what-ifs, load-test a server (qms sim --help)")
     sim.add_argument("args", nargs=argparse.REMAINDER)
@@ -195,6 +195,10 @@ def _bench(args: argparse.Namespace) -> int:
 
         if not booking.main():
             return 1
+    if args.what in ("chain", "all"):
+        from qms.bench import chain
+
+        chain.main(presses=args.presses)
     return 0
 
 

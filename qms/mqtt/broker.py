@@ -6,7 +6,8 @@ broker. Without it, `qms serve` and `qms demo` run Mosquitto as a child process:
 the hall's `[[devices]]` (plus a fresh password for the server itself), an ACL under which a
 device writes only under its own `dev/<dev>/` (a bridge also under its devices'), and
 persistence in the data directory. The child gets SIGTERM when the server's process dies,
-even by `kill -9` (PR_SET_PDEATHSIG), so it never outlives the server and holds no port.
+even by `kill -9` (PR_SET_PDEATHSIG), so it never outlives the server and holds no port; and
+when it dies by itself (a crash, the OOM killer), the server starts it again on the same port.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ DEFAULT_PORT = 1883
 #: packets back for up to 40 ms, longer than the whole path from keypad to LED bar
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 START_SECONDS = 10.0
+WATCH_SECONDS = 0.2  # how often `keep_running` looks whether Mosquitto still runs
+RESTART_MAX_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -252,6 +255,27 @@ class ManagedBroker:
         except subprocess.TimeoutExpired:
             proc.kill()
             await asyncio.to_thread(proc.wait)
+
+    async def keep_running(self) -> None:
+        """Start Mosquitto again whenever it has ended without `stop()` (a crash, the OOM killer),
+        on the same port with the same passwords, until cancelled: cancel it before `stop()`."""
+        backoff = WATCH_SECONDS
+        while True:
+            proc = self._proc
+            if proc is not None and proc.poll() is None:
+                await asyncio.sleep(WATCH_SECONDS)
+                continue
+            if proc is not None:
+                log.error("the managed Mosquitto ended with status %s; starting it again", proc.returncode)
+                self._proc = None
+            try:
+                await self.start()
+                log.warning("the managed Mosquitto runs again on 127.0.0.1:%s", self.port)
+                backoff = WATCH_SECONDS
+            except (RuntimeError, OSError) as err:
+                log.error("the managed Mosquitto did not start again: %s; next try in %.1f s", err, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, RESTART_MAX_SECONDS)
 
     def kill(self) -> None:
         """`kill -9` the broker (for tests of a broker crash); `start()` brings it back."""

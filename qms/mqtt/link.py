@@ -7,6 +7,8 @@ installed. When it is not, the server still runs and says so once: devices unava
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from qms.config import HallFile, Settings
@@ -37,6 +39,7 @@ class DeviceLink:
         self.broker: ManagedBroker | None = None
         self.gateway: Gateway | None = None
         self.address: BrokerAddress | None = None
+        self._keeping: asyncio.Task[None] | None = None  # restarts the managed broker if it dies
 
     @property
     def base_url(self) -> str:
@@ -73,6 +76,7 @@ class DeviceLink:
                 log.error("devices unavailable: the managed Mosquitto did not start: %s", err)
                 self.broker = None
                 return f"unavailable: the managed Mosquitto did not start: {err}"
+            self._keeping = asyncio.create_task(self.broker.keep_running(), name="managed mosquitto")
             what = (
                 f"mqtt://127.0.0.1:{self.address.port} (managed Mosquitto; generated device passwords in "
                 f"{directory / 'device-passwords.json'})"
@@ -99,6 +103,11 @@ class DeviceLink:
         if self.gateway is not None:
             await self.gateway.stop()
             self.gateway = None
+        if self._keeping is not None:
+            self._keeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeping
+            self._keeping = None
         if self.broker is not None:
             await self.broker.stop()
             self.broker = None
