@@ -34,10 +34,11 @@ def check_loopback(url: str, host: str) -> str:
     if host == "localhost":
         return "127.0.0.1"
     try:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise NotLoopback(f"{url}: {host} is not a loopback address; load tests stay on this machine")
+        address = ipaddress.ip_address(host)
     except ValueError:
         raise NotLoopback(f"{url}: give a loopback address such as 127.0.0.1") from None
+    if not address.is_loopback:
+        raise NotLoopback(f"{url}: {host} is not a loopback address; load tests stay on this machine")
     return host
 
 

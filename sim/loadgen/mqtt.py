@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import re
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 
-from qms.contract import Ack, Button, ButtonPressed, PrintTicket, Priority, TakeTicket, topics
+from qms.contract import Ack, Button, ButtonPressed, ContractError, PrintTicket, Priority, TakeTicket, topics
 
 from .drivers import HttpDriver
 from .http import Answer, NotLoopback, check_loopback
@@ -79,7 +80,7 @@ class Device:
     async def connect(self) -> None:
         self.client = aiomqtt.Client(
             self.host, self.port, username=self.id, password=self.password, timeout=10, keepalive=30,
-            socket_options=((6, 1, 1),),  # TCP_NODELAY: an event is one small packet
+            socket_options=((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),),  # an event is one small packet
         )  # fmt: skip
         await self.client.__aenter__()
         await self.client.subscribe(
@@ -101,16 +102,19 @@ class Device:
         assert self.client is not None
         async for message in self.client.messages:
             data = message.payload if isinstance(message.payload, bytes) else b""
-            if message.topic.value.endswith("/ack"):
-                ack = Ack.decode(data)
-                waiting = self.acks.get(ack.msg_id)
-                if waiting is not None and not waiting.done():
-                    waiting.set_result(ack)
-            else:
-                printed = PrintTicket.decode(data)
-                waiting_print = self.prints.get(printed.msg_id)
-                if waiting_print is not None and not waiting_print.done():
-                    waiting_print.set_result(printed)
+            try:
+                if message.topic.value.endswith("/ack"):
+                    ack = Ack.decode(data)
+                    waiting = self.acks.get(ack.msg_id)
+                    if waiting is not None and not waiting.done():
+                        waiting.set_result(ack)
+                else:
+                    printed = PrintTicket.decode(data)
+                    waiting_print = self.prints.get(printed.msg_id)
+                    if waiting_print is not None and not waiting_print.done():
+                        waiting_print.set_result(printed)
+            except ContractError:
+                continue  # not ours to judge here: the event it answers times out and is sent again
 
     async def send(self, name: str, payload: bytes, msg_id: str) -> tuple[Ack, PrintTicket | None, float]:
         """Publish `evt/<name>` until acknowledged; the ack, the print (for a take) and the latency."""

@@ -37,7 +37,8 @@ from ..runner import citizens_for
 from ..scenario import Scenario, Session, load_scenario, seconds
 from ..stats import percentile
 from .drivers import Driver, HttpDriver
-from .http import Answer, loopback
+from .http import Answer, NotLoopback, loopback
+from .mqtt import MqttDriver, broker_address, read_credentials
 
 
 @dataclass(slots=True)
@@ -78,7 +79,7 @@ class LoadTest:
     def __init__(
         self, scenario: Scenario, driver: Driver, *, speed: float, start: float, until: float,
         seed: int = 1, windows: int = 0, watchers: int = 100, progress: bool = True,
-        only: Collection[str] | None = None, clients: str = "",
+        only: Collection[str] | None = None,
     ) -> None:  # fmt: skip
         self.scenario, self.driver, self.speed = scenario, driver, speed
         self.start, self.until = start, until
@@ -92,7 +93,7 @@ class LoadTest:
         self.citizens = [cz for cz in self.citizens if cz.service in served]
         self.plan = {w: _clip(s, start, until) for w, s in plan.items()}
         self.watchers = watchers
-        self.clients = clients or f"{len(self.plan)} windows (a keypad connection each), {watchers} phones and screens"
+        self.clients = f"{len(self.plan)} windows (a keypad connection each), {watchers} phones and screens"
         self.stats = Stats()
         self.rng = random.Random(seed)
         self._arrival = asyncio.Event()
@@ -359,7 +360,11 @@ def report(test: LoadTest, stats: Stats, elapsed: float) -> str:
 def main(args: argparse.Namespace) -> int:
     """`qms sim load SCENARIO --url URL ...`; exits 1 if an invariant was violated."""
     scenario = load_scenario(args.scenario)
-    host, port = loopback(args.url)
+    try:
+        host, port = loopback(args.url)
+        broker = broker_address(args.mqtt) if getattr(args, "mqtt", None) else None
+    except NotLoopback as err:
+        raise SystemExit(f"qms sim load: {err}") from None
     hall = args.hall or scenario.hall.id
     starts = [s.start for ss in scenario.staffing.sessions.values() for s in ss[:1]]
     start = seconds(args.start) if args.start else min(starts) - 15 * 60
@@ -368,12 +373,14 @@ def main(args: argparse.Namespace) -> int:
     http = HttpDriver(host, port, hall, args.username, args.password, phones=max(1, args.watchers))
     driver: Driver = http
     only: list[str] | None = None
-    if getattr(args, "mqtt", None):
-        from .mqtt import MqttDriver, broker_address, read_credentials
-
+    if broker is not None:
         if args.devices is None:
             raise SystemExit("qms sim load: --mqtt needs --devices (the server's <data>/mqtt/device-passwords.json)")
-        mqtt = MqttDriver(http, *broker_address(args.mqtt), read_credentials(args.devices), staff=args.username)
+        try:
+            credentials = read_credentials(args.devices)
+        except (OSError, ValueError) as err:  # a missing file, not JSON, not id -> password
+            raise SystemExit(f"qms sim load: --devices: {err}") from None
+        mqtt = MqttDriver(http, *broker, credentials, staff=args.username)
         only = mqtt.drivable(list(scenario.staffing.sessions))
         driver = mqtt
     test = LoadTest(
