@@ -5,7 +5,7 @@ qms sim compare A B [--replications 20] [--seed 1]
 qms sim validate [--quick]
 qms sim bench
 qms sim replay DATABASE --hall ID --config HALL.toml [--day 2026-11-23]
-qms sim load SCENARIO --url http://127.0.0.1:8000 --hall ID [--speed 60] ...
+qms sim load SCENARIO --url http://127.0.0.1:8000 --hall ID [--speed 60] [--mqtt mqtt://127.0.0.1:1883 --devices F] ...
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database", type=Path, help="the server's qms.sqlite3, to check every acknowledged command")
     p.add_argument("--from", dest="start", default=None, help="start of the simulated day (HH:MM)")
     p.add_argument("--until", default=None, help="end of the simulated day (HH:MM)")
+    p.add_argument("--mqtt", help="drive dispensers and keypads over this broker (mqtt://127.0.0.1:PORT)")
+    p.add_argument(
+        "--devices", type=Path, help="device id -> password JSON (the server's <data>/mqtt/device-passwords.json)"
+    )
 
     args = parser.parse_args(argv)
     try:

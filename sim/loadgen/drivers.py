@@ -2,8 +2,9 @@
 
 A `Driver` takes tickets (dispensers, phones), presses window keys (keypads, the staff
 page) and follows tickets (citizens' phones, screens). `HttpDriver` does it through the JSON
-API; an MQTT driver (dispensers' `evt/take` and keypads' `evt/button` under
-`qms/1/<hall>/dev/<dev>/`, acknowledged on `dev/<dev>/ack`) is the one to add beside it.
+API; `MqttDriver` (`mqtt.py`) as the dispensers and keypads do, over MQTT. An answer whose
+body has `request_key` names the key the server stored the command under (MQTT's
+`mqtt/<device>/<msg_id>`); without it the key is the API's `<scope>:<Idempotency-Key>`.
 """
 
 from __future__ import annotations

@@ -24,16 +24,22 @@ class NotLoopback(ValueError):
 def loopback(url: str) -> tuple[str, int]:
     """(host, port) of an http:// URL on this machine, or NotLoopback."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
     if parts.scheme != "http":
         raise NotLoopback(f"{url}: only http:// URLs on this machine are load-tested")
-    if host != "localhost":
-        try:
-            if not ipaddress.ip_address(host).is_loopback:
-                raise NotLoopback(f"{url}: {host} is not a loopback address; load tests stay on this machine")
-        except ValueError:
-            raise NotLoopback(f"{url}: give a loopback address such as 127.0.0.1") from None
-    return ("127.0.0.1" if host == "localhost" else host), parts.port or 80
+    return check_loopback(url, parts.hostname or ""), parts.port or 80
+
+
+def check_loopback(url: str, host: str) -> str:
+    """`host` as an address to connect to, if it is on this machine; NotLoopback if not."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise NotLoopback(f"{url}: give a loopback address such as 127.0.0.1") from None
+    if not address.is_loopback:
+        raise NotLoopback(f"{url}: {host} is not a loopback address; load tests stay on this machine")
+    return host
 
 
 @dataclass(frozen=True, slots=True)

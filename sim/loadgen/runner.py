@@ -25,6 +25,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,7 +37,8 @@ from ..runner import citizens_for
 from ..scenario import Scenario, Session, load_scenario, seconds
 from ..stats import percentile
 from .drivers import Driver, HttpDriver
-from .http import Answer, loopback
+from .http import Answer, NotLoopback, loopback
+from .mqtt import MqttDriver, broker_address, read_credentials
 
 
 @dataclass(slots=True)
@@ -49,6 +51,7 @@ class Acked:
     action: str
     body: dict[str, Any]
     first: Answer
+    stored: str  # its key in the server's command log
 
 
 @dataclass(slots=True)
@@ -76,17 +79,21 @@ class LoadTest:
     def __init__(
         self, scenario: Scenario, driver: Driver, *, speed: float, start: float, until: float,
         seed: int = 1, windows: int = 0, watchers: int = 100, progress: bool = True,
+        only: Collection[str] | None = None,
     ) -> None:  # fmt: skip
         self.scenario, self.driver, self.speed = scenario, driver, speed
         self.start, self.until = start, until
         self.citizens = [cz for cz in citizens_for(scenario, seed, 0) if start <= cz.arrive < until]
         plan = {w: s for w, s in scenario.staffing.sessions.items() if _clip(s, start, until)}
+        self.left_out = sorted(w for w in plan if only is not None and w not in only)
+        plan = {w: s for w, s in plan.items() if w not in self.left_out}
         if windows:
             plan = dict(list(plan.items())[:windows])
         served = {s for w in plan for s in _serves(scenario, w)}
         self.citizens = [cz for cz in self.citizens if cz.service in served]
         self.plan = {w: _clip(s, start, until) for w, s in plan.items()}
         self.watchers = watchers
+        self.clients = f"{len(self.plan)} windows (a keypad connection each), {watchers} phones and screens"
         self.stats = Stats()
         self.rng = random.Random(seed)
         self._arrival = asyncio.Event()
@@ -160,7 +167,8 @@ class LoadTest:
             self.stats.violations.append(f"ticket {ticket} was issued twice")
         cz.ticket = ticket
         self.stats.issued[ticket] = cz
-        self.stats.acked.append(Acked("issue", key, None, "issue", body, answer))
+        stored = answer.body.get("request_key", f"issue:{key}")
+        self.stats.acked.append(Acked("issue", key, None, "issue", body, answer, stored))
         self._arrival.set()
 
     async def _press(self, window: str, action: str, body: dict[str, Any] | None = None) -> Answer:
@@ -168,7 +176,9 @@ class LoadTest:
         answer = await self.driver.press(window, action, key, body)
         self.stats.note(action, answer)
         if answer.status == 200:
-            self.stats.acked.append(Acked(f"window/{window}/{action}", key, window, action, body or {}, answer))
+            scope = f"window/{window}/{action}"
+            stored = answer.body.get("request_key", f"{scope}:{key}")
+            self.stats.acked.append(Acked(scope, key, window, action, body or {}, answer, stored))
         return answer
 
     async def _window(self, window: str, sessions: tuple[Session, ...]) -> None:
@@ -280,7 +290,9 @@ class LoadTest:
                     same = answer.status == 201 and answer.body["ticket"]["id"] == a.first.body["ticket"]["id"]
                 else:
                     answer = await self.driver.press(a.window, a.action, a.key, a.body)
-                    same = answer.status == 200 and answer.body.get("events") == a.first.body.get("events")
+                    same = answer.status == 200 and all(
+                        answer.body.get(k) == a.first.body.get(k) for k in ("events", "message")
+                    )
                 checked += 1
                 if not same:
                     self.stats.violations.append(f"{a.scope} {a.key} was acknowledged but not answered from the log")
@@ -301,9 +313,7 @@ def check_database(path: Path, hall: str, acked: list[Acked]) -> list[str]:
         stored = {r[0] for r in rows}
     finally:
         db.close()
-    return [
-        f"{a.scope}:{a.key} was acknowledged but is not in {path}" for a in acked if f"{a.scope}:{a.key}" not in stored
-    ]
+    return [f"{a.stored} was acknowledged but is not in {path}" for a in acked if a.stored not in stored]
 
 
 def _clip(sessions: tuple[Session, ...], start: float, until: float) -> tuple[Session, ...]:
@@ -321,9 +331,10 @@ def _serves(scenario: Scenario, window: str) -> set[str]:
 def report(test: LoadTest, stats: Stats, elapsed: float) -> str:
     lines = [
         f"load test: {test.scenario.name}, {clock(test.start)}-{clock(test.until)} at {test.speed:g}x, "
-        f"{len(test.plan)} windows (a keypad connection each), {test.watchers} phones and screens, {elapsed:.1f} s",
+        f"{test.clients}, {elapsed:.1f} s",
         f"  tickets issued {len(stats.issued)}, called {len(stats.called)}, served {stats.served}, "
         f"no-shows {stats.no_shows}; {stats.requests:,} requests, {stats.requests / elapsed:.0f}/s",
+        *([f"  windows not driven (no keypad login): {', '.join(test.left_out)}"] if test.left_out else []),
         "",
         f"  {'operation':<12}{'count':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}",
     ]
@@ -349,17 +360,39 @@ def report(test: LoadTest, stats: Stats, elapsed: float) -> str:
 def main(args: argparse.Namespace) -> int:
     """`qms sim load SCENARIO --url URL ...`; exits 1 if an invariant was violated."""
     scenario = load_scenario(args.scenario)
-    host, port = loopback(args.url)
+    try:
+        host, port = loopback(args.url)
+        broker = broker_address(args.mqtt) if getattr(args, "mqtt", None) else None
+    except NotLoopback as err:
+        raise SystemExit(f"qms sim load: {err}") from None
     hall = args.hall or scenario.hall.id
     starts = [s.start for ss in scenario.staffing.sessions.values() for s in ss[:1]]
     start = seconds(args.start) if args.start else min(starts) - 15 * 60
     until = seconds(args.until) if args.until else scenario.end
     # every phone and screen is a client of its own: a connection each
-    driver = HttpDriver(host, port, hall, args.username, args.password, phones=max(1, args.watchers))
+    http = HttpDriver(host, port, hall, args.username, args.password, phones=max(1, args.watchers))
+    driver: Driver = http
+    only: list[str] | None = None
+    if broker is not None:
+        if args.devices is None:
+            raise SystemExit("qms sim load: --mqtt needs --devices (the server's <data>/mqtt/device-passwords.json)")
+        try:
+            credentials = read_credentials(args.devices)
+        except (OSError, ValueError) as err:  # a missing file, not JSON, not id -> password
+            raise SystemExit(f"qms sim load: --devices: {err}") from None
+        mqtt = MqttDriver(http, *broker, credentials, staff=args.username)
+        only = mqtt.drivable(list(scenario.staffing.sessions))
+        driver = mqtt
     test = LoadTest(
         scenario, driver, speed=args.speed, start=start, until=until, seed=args.seed,
-        windows=args.windows, watchers=args.watchers,
+        windows=args.windows, watchers=args.watchers, only=only,
     )  # fmt: skip
+    if only is not None:
+        test.clients = (
+            f"over MQTT {len(test.plan)} keypads and {len(mqtt.dispenser_ids)} dispensers "
+            f"({len(test.plan) + len(mqtt.dispenser_ids)} device connections), "
+            f"over HTTP {args.watchers} phones and screens"
+        )
     t0 = time.perf_counter()
     stats = asyncio.run(test.run())
     elapsed = time.perf_counter() - t0
