@@ -17,7 +17,6 @@ fails), so the state that callers see is always the stored one and the task neve
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from qms.core.model import HallConfig, Ticket, Window
 from qms.storage.base import Record, Store
 
 from .fanout import Fanout, Subscription
+from .writer import SingleWriter, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +43,6 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class StorageUnavailable(QmsError):
-    """The database could not store the command; nothing was changed (HTTP 503)."""
-
-    code = "storage_unavailable"
-
-
-class HallStopped(QmsError):
-    """The hall is shutting down and takes no more commands (HTTP 503)."""
-
-    code = "hall_stopped"
-
-
 @dataclass(slots=True)
 class _Pending:
     command: Command
@@ -63,24 +51,19 @@ class _Pending:
     reply: asyncio.Future[list[Event]] = field(repr=False)
 
 
-class HallService:
+class HallService(SingleWriter[_Pending]):
     """Owns one `Hall`, its store and its fan-out; see the module docstring."""
 
+    what = "the hall"
+
     def __init__(self, config: HallConfig, store: Store, clock: Clock = system_clock, batch_max: int = 256) -> None:
+        super().__init__(batch_max)
         self.config = config
         self.store = store
         self.hall = Hall(config)
         self.fanout = Fanout()
         self._clock = clock
         self._last_now = datetime.min.replace(tzinfo=UTC)
-        self._batch_max = batch_max
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-        self._stale = False  # the in-memory hall may be ahead of the store: rebuild first
-        # clear while a batch is between handling and storing: the hall shows unstored state then
-        self._settled = asyncio.Event()
-        self._settled.set()
-        self.retry_seconds = 0.5
         self.stats = {"commands": 0, "batches": 0, "events": 0}
 
     @property
@@ -103,25 +86,12 @@ class HallService:
         events = self.hall.advance(now)
         if events:
             await self.store.append(self.id, [self._record(now, None, events, "clock", None)])
-        self._task = asyncio.create_task(self._run(), name=f"hall-{self.id}")
+        self._start_task(f"hall-{self.id}")
 
     async def stop(self) -> None:
         """Finish the batch in hand, refuse what is queued, and end subscriptions."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        while not self._queue.empty():
-            pending = self._queue.get_nowait()
-            if not pending.reply.done():
-                pending.reply.set_exception(HallStopped("the hall is shutting down: try again shortly"))
+        await super().stop()
         self.fanout.close()
-
-    @property
-    def running(self) -> bool:
-        """True while the writer task takes commands."""
-        return self._task is not None and not self._task.done()
 
     async def submit(self, command: Command, *, actor: str = "", request_key: str | None = None) -> list[Event]:
         """Run `command` through the hall; returns its events once they are stored.
@@ -129,17 +99,14 @@ class HallService:
         Raises the core's QmsError when the hall refuses it (nothing changed). With a
         `request_key` already used, returns the events of that first request instead.
         """
-        if not self.running:
-            raise HallStopped("the hall is not running")
         reply: asyncio.Future[list[Event]] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(command, actor, request_key, reply))
-        return await reply
+        events: list[Event] = await self._submit(_Pending(command, actor, request_key, reply))
+        return events
 
     async def committed(self) -> Hall:
         """The hall as stored: waits while a batch is between handling and storing, so that a
         reader never shows what a crash could take back. Read it before the next `await`."""
-        while not self._settled.is_set():
-            await self._settled.wait()
+        await self._wait_settled()
         return self.hall
 
     def subscribe(self, maxsize: int = 1000) -> Subscription:
@@ -154,55 +121,10 @@ class HallService:
             hall.apply(event)
         self.hall = hall
 
-    async def _recover(self) -> None:
-        """Go back to the stored state at once, so that queries never show what was not
-        stored; if even reading fails, try again before the next batch."""
-        try:
-            await self._rebuild()
-        except Exception:
-            log.exception("hall %s: reloading from the store failed", self.id)
-            self._stale = True
-
-    async def _run(self) -> None:
-        while True:
-            first = await self._next_command()
-            batch = [] if first is None else [first]
-            while len(batch) < self._batch_max and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            self._settled.clear()
-            try:
-                await self._handle_batch(batch)
-            except asyncio.CancelledError:
-                for pending in batch:
-                    if not pending.reply.done():
-                        pending.reply.set_exception(HallStopped("the hall is shutting down: try again shortly"))
-                raise
-            except Exception:  # a bug or a broken disk must not kill the hall: answer, rebuild
-                log.exception("hall %s: batch failed", self.id)
-                for pending in batch:
-                    if not pending.reply.done():
-                        pending.reply.set_exception(StorageUnavailable("the hall could not store this: try again"))
-                await asyncio.sleep(self.retry_seconds)  # the store may be down: do not spin on it
-                await self._recover()
-            finally:
-                self._settled.set()
-            await asyncio.sleep(0)  # let readers woken by the set() read before the next batch
-
-    async def _next_command(self) -> _Pending | None:
-        """The next command, or None when the hall's next deadline comes first."""
-        deadline = self.hall.next_deadline()
-        if deadline is None:
-            return await self._queue.get()
-        timeout = max(0.0, (deadline - self.now()).total_seconds())
-        try:
-            return await asyncio.wait_for(self._queue.get(), timeout)
-        except TimeoutError:
-            return None
+    def _deadline(self) -> datetime | None:
+        return self.hall.next_deadline()
 
     async def _handle_batch(self, batch: list[_Pending]) -> None:
-        if self._stale:
-            await self._rebuild()
-            self._stale = False
         now = self.now()
         records: list[Record] = []
         answers: list[tuple[_Pending, list[Event] | QmsError]] = []

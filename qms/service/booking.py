@@ -16,7 +16,6 @@ check-in. No-shows come from the ledger's deadlines, like the hall's timers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -32,7 +31,8 @@ from qms.core.model import Channel, Ticket
 from qms.core.workdays import WorkingDays
 from qms.storage.bookings import BookingRecord, Override, SqliteBookingStore
 
-from .actor import HallService, HallStopped, StorageUnavailable
+from .actor import HallService
+from .writer import SingleWriter, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,10 @@ class _Pending:
     reply: asyncio.Future[Any] = field(repr=False)
 
 
-class BookingService:
+class BookingService(SingleWriter[_Pending]):
     """Owns one hall's `BookingLedger`; see the module docstring."""
+
+    what = "booking"
 
     def __init__(
         self,
@@ -108,17 +110,12 @@ class BookingService:
         calendar: Calendar,
         batch_max: int = 512,
     ) -> None:
+        super().__init__(batch_max)
         self.hall_service = hall
         self.rules = rules
         self.store = store
         self.calendar = calendar
         self.ledger = BookingLedger(hall.config, rules)
-        self._batch_max = batch_max
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-        self._settled = asyncio.Event()
-        self._settled.set()
-        self.retry_seconds = 0.5
 
     @property
     def id(self) -> str:
@@ -136,22 +133,7 @@ class BookingService:
         events = self.ledger.advance(now)
         if events:
             await self.store.append(self.id, [self._record(now, events)])
-        self._task = asyncio.create_task(self._run(), name=f"booking-{self.id}")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        while not self._queue.empty():
-            pending = self._queue.get_nowait()
-            if not pending.reply.done():
-                pending.reply.set_exception(HallStopped("booking is shutting down: try again shortly"))
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        self._start_task(f"booking-{self.id}")
 
     async def submit(self, request: Request) -> Any:
         """Run a request through the ledger; answers once what it changed is stored.
@@ -159,16 +141,12 @@ class BookingService:
         Book -> Booking, Cancel -> Booking, CheckIn -> CheckedIn, Lift -> BlacklistEntry,
         SetWorkday -> None. Raises the core's QmsError when refused (nothing changed).
         """
-        if not self.running:
-            raise HallStopped("booking is not running")
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(request, reply))
-        return await reply
+        return await self._submit(_Pending(request, reply))
 
     async def committed(self) -> BookingLedger:
         """The ledger as stored (waits out a batch between handling and storing)."""
-        while not self._settled.is_set():
-            await self._settled.wait()
+        await self._wait_settled()
         return self.ledger
 
     # -- the writer task -------------------------------------------------------------------
@@ -179,41 +157,8 @@ class BookingService:
         ledger.load(bookings, entries)
         self.ledger = ledger
 
-    async def _run(self) -> None:
-        while True:
-            first = await self._next()
-            batch = [] if first is None else [first]
-            while len(batch) < self._batch_max and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            self._settled.clear()
-            try:
-                await self._handle_batch(batch)
-            except asyncio.CancelledError:
-                for pending in batch:
-                    if not pending.reply.done():
-                        pending.reply.set_exception(HallStopped("booking is shutting down: try again shortly"))
-                raise
-            except Exception:
-                log.exception("booking %s: batch failed", self.id)
-                for pending in batch:
-                    if not pending.reply.done():
-                        pending.reply.set_exception(StorageUnavailable("booking could not store this: try again"))
-                await asyncio.sleep(self.retry_seconds)
-                with contextlib.suppress(Exception):
-                    await self._rebuild()
-            finally:
-                self._settled.set()
-            await asyncio.sleep(0)
-
-    async def _next(self) -> _Pending | None:
-        deadline = self.ledger.next_deadline()
-        if deadline is None:
-            return await self._queue.get()
-        timeout = max(0.0, (deadline - self.now()).total_seconds())
-        try:
-            return await asyncio.wait_for(self._queue.get(), min(timeout, 3600.0))
-        except TimeoutError:
-            return None
+    def _deadline(self) -> datetime | None:
+        return self.ledger.next_deadline()
 
     async def _handle_batch(self, batch: list[_Pending]) -> None:
         now = self.now()
@@ -234,7 +179,7 @@ class BookingService:
                 await self.store.append(self.id, records)
             except Exception as exc:
                 log.exception("booking %s: storing failed", self.id)
-                await self._rebuild()
+                await self._recover()
                 failure = StorageUnavailable(f"booking could not store this, nothing changed: {exc}")
                 for pending, _ in answers:
                     if not pending.reply.done():
