@@ -18,7 +18,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from qms.core import commands as c
 from qms.core.model import Outcome
+from qms.core.rules import WINDOW_ACTIONS
 
 from .screen import _error_page, templates
 from .state import web_state
@@ -41,6 +43,24 @@ SHORTCUTS = {
     "pause": "P",
     "resume": "R",
     "close": "X",
+}
+
+# The command of each window action (qms/web/windows.py), to tell the page in which window
+# states the hall takes it.
+COMMANDS: dict[str, type] = {
+    "open": c.OpenWindow,
+    "close": c.CloseWindow,
+    "pause": c.PauseWindow,
+    "resume": c.ResumeWindow,
+    "call-next": c.CallNext,
+    "call": c.CallTicket,
+    "recall": c.Recall,
+    "no-show": c.MarkNoShow,
+    "start": c.StartService,
+    "finish": c.FinishService,
+    "transfer": c.Transfer,
+    "hold": c.HoldTicket,
+    "unhold": c.UnholdTicket,
 }
 
 OUTCOMES = (
@@ -75,6 +95,7 @@ async def console_page(request: Request) -> Response:
         "tickets": f"{api}/tickets",
         "events": f"{api}/events",
         "shortcuts": SHORTCUTS,
+        "allowed": {name: sorted(WINDOW_ACTIONS[command]) for name, command in COMMANDS.items()},
         "services": [
             {"id": s.id, "name": s.name, "name_en": s.name_en, "department": s.department} for s in config.services
         ],

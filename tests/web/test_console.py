@@ -8,10 +8,23 @@ import re
 
 import pytest
 
-from qms.web.console import OUTCOMES, SHORTCUTS
+from qms.core.rules import WINDOW_ACTIONS
+from qms.web.console import COMMANDS, OUTCOMES, SHORTCUTS
 from qms.web.windows import ACTIONS
 
 from .conftest import HALL, Api
+
+
+class _Fields:
+    """Body fields that answer every read with a plausible value, to build each action's command."""
+
+    def text(self, name: str, default: str = "") -> str:
+        return "x"
+
+    optional_text = required_text = text
+
+    def choice(self, name: str, enum: type, default: object) -> object:
+        return default
 
 
 def settings_of(html: str) -> dict[str, object]:
@@ -39,6 +52,17 @@ async def test_the_console_names_the_hall_and_where_its_api_is(api: Api) -> None
     assert isinstance(services, list)
     assert [s["id"] for s in services] == [s.id for s in api.service.config.services]
     assert settings["shortcuts"] == SHORTCUTS
+    allowed = settings["allowed"]
+    assert isinstance(allowed, dict)
+    assert allowed["call-next"] == ["idle"] and allowed["resume"] == ["paused"]
+    assert sorted(allowed["finish"]) == ["calling", "serving"]
+
+
+def test_every_window_action_names_its_command() -> None:
+    assert set(COMMANDS) == set(ACTIONS)
+    for name, command in COMMANDS.items():
+        built = ACTIONS[name].build("w1", _Fields(), "staff")
+        assert type(built) is command and command in WINDOW_ACTIONS, name
 
 
 @pytest.mark.anyio

@@ -235,7 +235,7 @@
     $("t-service").textContent = t ? t.service_name + (t.department ? " · " + t.department : "") : "当前没有办理中的号 No ticket at the window";
     $("t-state").textContent = t ? "状态 State：" + (TICKET_STATES[t.state] || t.state) : "";
     $("t-calls").textContent = t ? "呼叫次数 Calls：" + t.call_count : "";
-    $("t-extra").textContent = t ? [t.priority !== "normal" ? "优先 " + t.priority : "", t.channel, t.note || ""].filter(Boolean).join(" · ") : "";
+    $("t-extra").textContent = t ? [t.priority !== "normal" ? "优先 " + t.priority : "", "渠道 Channel：" + t.channel, t.note || ""].filter(Boolean).join(" · ") : "";
     var steps = $("t-steps");
     steps.innerHTML = "";
     if (t) {
@@ -279,11 +279,14 @@
   function renderQueues(w, queues) {
     var body = $("queues");
     body.innerHTML = "";
-    queues.filter(function (q) { return w.services.indexOf(q.service) >= 0; }).forEach(function (q) {
+    // a general window serves every service: the queues with people waiting come first
+    var mine = queues.filter(function (q) { return w.services.indexOf(q.service) >= 0; });
+    mine.sort(function (a, b) { return (b.waiting > 0) - (a.waiting > 0); });
+    mine.forEach(function (q) {
       var tr = document.createElement("tr");
       tr.dataset.service = q.service;
       tr.dataset.waiting = q.waiting;
-      [q.prefix + " " + q.name, String(q.waiting), minutes(q.eta_minutes)].forEach(function (text, i) {
+      [q.prefix + " " + q.name, String(q.waiting), q.waiting > 0 ? minutes(q.eta_minutes) : "—"].forEach(function (text, i) {
         var td = document.createElement("td");
         td.textContent = text;
         if (i === 1) td.className = "n";
@@ -315,16 +318,14 @@
     });
   }
 
-  // What each window state makes possible at all; the hall decides the rest and says why.
+  // The window states in which the hall takes each action come from the server (qms.core.rules),
+  // so the buttons that cannot work now are greyed out; the hall still decides and says why.
   function enable(w) {
-    var has = !!w.ticket, paused = w.state === "paused";
     document.querySelectorAll("#actions button").forEach(function (b) {
       var name = b.dataset.action || b.dataset.dialog;
-      var on = true;
-      if (["recall", "no-show", "start", "finish", "transfer", "hold"].indexOf(name) >= 0) on = has;
-      if (name === "call-next" || name === "call" || name === "pause") on = !paused;
-      if (name === "resume") on = paused;
-      if (name === "unhold") on = $("unhold-select").length > 0 && !paused;
+      var states = settings.allowed[name];
+      var on = !states || states.indexOf(w.state) >= 0;
+      if (name === "unhold") on = on && $("unhold-select").length > 0;
       b.disabled = !on;
     });
   }
@@ -407,6 +408,8 @@
   document.addEventListener("keydown", function (e) {
     if (!$("overlay").hidden) {
       if (e.key === "Escape") { e.preventDefault(); closeDialog(); }
+      // Enter on a drop-down does not submit its form by itself; at the console it should
+      if (e.key === "Enter" && e.target && e.target.tagName === "SELECT") { e.preventDefault(); e.target.form.requestSubmit(); }
       return;
     }
     if ($("desk-view").hidden || e.ctrlKey || e.altKey || e.metaKey) return;
