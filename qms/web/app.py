@@ -37,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 from qms.core.errors import QmsError
 from qms.service import HallService
 
-from . import auth, booking_admin, booking_page, bookings, events, halls, screen, tickets, voice, windows
+from . import auth, booking_admin, booking_page, bookings, console, events, halls, screen, tickets, voice, windows
 from .booking_desk import BookingDesk
 from .errors import CatchAll, on_http_error, on_qms_error
 from .state import StaffAccountLike, WebState
@@ -83,6 +83,7 @@ def routes() -> list[BaseRoute]:
         ),
         Route("/book/{hall}", booking_page.page, methods=["GET"]),
         Route("/halls/{hall}/screen", screen.screen_page, methods=["GET"]),
+        Route("/console/{hall}", console.console_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=screen.STATIC), name="static"),
     ]
 
