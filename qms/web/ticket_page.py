@@ -86,6 +86,7 @@ async def status_page(request: Request) -> Response:
     settings = {
         "hall": config.id,
         "ticket": ticket.id,
+        "timezone": config.timezone,
         "near": int(near),
         "poll_seconds": POLL_SECONDS,
         "api": f"/api/v1/halls/{config.id}/tickets/{ticket.id}",

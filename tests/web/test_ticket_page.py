@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from qms.config import load_settings, loads_hall
+from qms.mqtt.link import DeviceLink
 from qms.web.ticket_page import qr_svg
+from tests.mqtt.test_serve import HALL_FILE
 
 from .conftest import HALL, Api
 
@@ -40,6 +44,7 @@ async def test_the_status_page_shows_the_ticket_and_nothing_personal(api: Api) -
     assert embedded(html, "ticket-settings") == {
         "hall": HALL,
         "ticket": mine["id"],
+        "timezone": "Asia/Shanghai",
         "near": 3,
         "poll_seconds": 5,
         "api": f"/api/v1/halls/{HALL}/tickets/{mine['id']}",
@@ -82,3 +87,15 @@ async def test_static_files_of_the_status_page_are_served(api: Api) -> None:
     for name in ("ticket/status.js", "ticket/ticket.css", "kiosk/kiosk.js", "kiosk/kiosk.css"):
         response = await api.client.get(f"/static/{name}")
         assert response.status_code == 200 and len(response.content) > 1000, name
+
+
+@pytest.mark.anyio
+async def test_the_printed_qr_code_opens_the_status_page(api: Api, tmp_path: Path) -> None:
+    hall_file = loads_hall(HALL_FILE)
+    settings = load_settings(data_dir=tmp_path, environ={"QMS_PUBLIC_URL": "http://hall.test/"})
+    devices = DeviceLink(hall_file, settings, api.service)
+    mine = await api.issue()
+    url = devices.ticket_url(mine["id"])
+    assert url == f"http://hall.test/t/{HALL}/{mine['id']}"
+    page = await api.client.get(url)
+    assert page.status_code == 200 and mine["number"] in page.text

@@ -49,7 +49,9 @@
     }
   }
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  var clock = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: settings.timezone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+  });
 
   function show(t) {
     root.setAttribute("data-state", t.state);
@@ -61,8 +63,7 @@
     el("ahead").textContent = String(t.people_ahead);
     el("eta").textContent = t.eta_minutes === null || t.eta_minutes === undefined ? "—" : String(t.eta_minutes);
     el("near").hidden = !(waiting && t.people_ahead <= settings.near);
-    var now = new Date();
-    el("updated").textContent = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+    el("updated").textContent = clock.format(new Date()); // the hall's time, wherever the phone is
     ended = t.state === "finished" || t.state === "expired";
   }
 
