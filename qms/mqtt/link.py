@@ -48,7 +48,7 @@ class DeviceLink:
 
     def ticket_url(self, ticket_id: str) -> str:
         """The link in a ticket's QR code: the ticket's public page (its state, people ahead, wait)."""
-        return f"{self.base_url}/api/v1/halls/{self.service.id}/tickets/{ticket_id}"
+        return f"{self.base_url}/t/{self.service.id}/{ticket_id}"
 
     async def start(self) -> str:
         """Start what the settings ask for; returns one line saying what that is."""

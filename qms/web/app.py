@@ -40,7 +40,10 @@ from qms.service import HallService
 from . import auth, booking_admin, booking_page, bookings, console, events, halls, screen, tickets, voice, windows
 from .booking_desk import BookingDesk
 from .errors import CatchAll, on_http_error, on_qms_error
+from .kiosk import page as kiosk_page
 from .state import StaffAccountLike, WebState
+from .ticket_page import qr_code as ticket_qr_code
+from .ticket_page import status_page as ticket_status_page
 from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
 
 API_PREFIX = "/api/v1"
@@ -84,6 +87,9 @@ def routes() -> list[BaseRoute]:
         Route("/book/{hall}", booking_page.page, methods=["GET"]),
         Route("/halls/{hall}/screen", screen.screen_page, methods=["GET"]),
         Route("/console/{hall}", console.console_page, methods=["GET"]),
+        Route("/t/{hall}/{ticket}", ticket_status_page, methods=["GET"], name="ticket_page"),
+        Route("/t/{hall}/{ticket}/qr.svg", ticket_qr_code, methods=["GET"]),
+        Route("/kiosk/{hall}", kiosk_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=screen.STATIC), name="static"),
     ]
 
