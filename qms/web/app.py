@@ -37,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 from qms.core.errors import QmsError
 from qms.service import HallService
 
-from . import auth, booking_admin, booking_page, bookings, events, halls, screen, tickets, voice, windows
+from . import auth, booking_admin, booking_page, bookings, dashboard, events, halls, screen, tickets, voice, windows
 from .booking_desk import BookingDesk
 from .errors import CatchAll, on_http_error, on_qms_error
 from .state import StaffAccountLike, WebState
@@ -59,6 +59,7 @@ def routes() -> list[BaseRoute]:
                 Route("/halls", halls.index, methods=["GET"]),
                 Route("/auth/login", auth.login, methods=["POST"]),
                 Route("/halls/{hall}/queues", halls.queues, methods=["GET"]),
+                Route("/halls/{hall}/efficiency", dashboard.figures, methods=["GET"]),
                 Route("/halls/{hall}/windows", windows.index, methods=["GET"]),
                 Route("/halls/{hall}/windows/{window}/{action}", windows.act, methods=["POST"]),
                 Route("/halls/{hall}/tickets", tickets.collection, methods=["GET", "POST"]),
@@ -83,6 +84,7 @@ def routes() -> list[BaseRoute]:
         ),
         Route("/book/{hall}", booking_page.page, methods=["GET"]),
         Route("/halls/{hall}/screen", screen.screen_page, methods=["GET"]),
+        Route("/dashboard/{hall}", dashboard.page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=screen.STATIC), name="static"),
     ]
 
