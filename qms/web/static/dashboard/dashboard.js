@@ -177,7 +177,7 @@
       tr.appendChild(el("td", "n num", String(q.waiting)));
       var eta = el("td", "n num");
       eta.textContent = q.eta_minutes === null ? "–" : String(q.eta_minutes);
-      if (q.eta_minutes !== null) eta.appendChild(el("small", "", " 分钟 min"));
+      if (q.eta_minutes !== null) eta.appendChild(el("small", "", " 分钟"));
       tr.appendChild(eta);
       body.appendChild(tr);
     });
