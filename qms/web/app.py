@@ -37,9 +37,11 @@ from starlette.staticfiles import StaticFiles
 from qms.core.errors import QmsError
 from qms.service import HallService
 
-from . import auth, booking_admin, booking_page, bookings, dashboard, events, halls, screen, tickets, voice, windows
+from . import auth, booking_admin, booking_page, bookings, events, halls, screen, tickets, voice, windows
 from .booking_desk import BookingDesk
+from .dashboard import dashboard_page, efficiency_figures
 from .errors import CatchAll, on_http_error, on_qms_error
+from .reports import daily_report, daily_report_csv
 from .state import StaffAccountLike, WebState
 from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
 
@@ -59,7 +61,9 @@ def routes() -> list[BaseRoute]:
                 Route("/halls", halls.index, methods=["GET"]),
                 Route("/auth/login", auth.login, methods=["POST"]),
                 Route("/halls/{hall}/queues", halls.queues, methods=["GET"]),
-                Route("/halls/{hall}/efficiency", dashboard.figures, methods=["GET"]),
+                Route("/halls/{hall}/efficiency", efficiency_figures, methods=["GET"]),
+                Route("/halls/{hall}/reports/daily", daily_report, methods=["GET"]),
+                Route("/halls/{hall}/reports/daily.csv", daily_report_csv, methods=["GET"]),
                 Route("/halls/{hall}/windows", windows.index, methods=["GET"]),
                 Route("/halls/{hall}/windows/{window}/{action}", windows.act, methods=["POST"]),
                 Route("/halls/{hall}/tickets", tickets.collection, methods=["GET", "POST"]),
@@ -84,7 +88,7 @@ def routes() -> list[BaseRoute]:
         ),
         Route("/book/{hall}", booking_page.page, methods=["GET"]),
         Route("/halls/{hall}/screen", screen.screen_page, methods=["GET"]),
-        Route("/dashboard/{hall}", dashboard.page, methods=["GET"]),
+        Route("/dashboard/{hall}", dashboard_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=screen.STATIC), name="static"),
     ]
 

@@ -83,7 +83,7 @@ def efficiency_view(figures: Efficiency) -> dict[str, Any]:
     }
 
 
-async def figures(request: Request) -> Response:
+async def efficiency_figures(request: Request) -> Response:
     """`GET /halls/{hall}/efficiency`: today's efficiency figures (see `qms.core.efficiency`)."""
     service = hall_service(request)
     hall = await service.committed()
@@ -93,7 +93,7 @@ async def figures(request: Request) -> Response:
     return JSON(efficiency_view(efficiency(hall, now, levels)))
 
 
-async def page(request: Request) -> Response:
+async def dashboard_page(request: Request) -> Response:
     """`GET /dashboard/{hall}`: the big screen of the hall's figures, for a 1080p TV."""
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
