@@ -39,8 +39,10 @@ from qms.service import HallService
 
 from . import auth, booking_admin, booking_page, bookings, console, events, halls, screen, tickets, voice, windows
 from .booking_desk import BookingDesk
+from .dashboard import dashboard_page, efficiency_figures
 from .errors import CatchAll, on_http_error, on_qms_error
 from .kiosk import page as kiosk_page
+from .reports import daily_report, daily_report_csv
 from .state import StaffAccountLike, WebState
 from .ticket_page import qr_code as ticket_qr_code
 from .ticket_page import status_page as ticket_status_page
@@ -62,6 +64,9 @@ def routes() -> list[BaseRoute]:
                 Route("/halls", halls.index, methods=["GET"]),
                 Route("/auth/login", auth.login, methods=["POST"]),
                 Route("/halls/{hall}/queues", halls.queues, methods=["GET"]),
+                Route("/halls/{hall}/efficiency", efficiency_figures, methods=["GET"]),
+                Route("/halls/{hall}/reports/daily", daily_report, methods=["GET"]),
+                Route("/halls/{hall}/reports/daily.csv", daily_report_csv, methods=["GET"]),
                 Route("/halls/{hall}/windows", windows.index, methods=["GET"]),
                 Route("/halls/{hall}/windows/{window}/{action}", windows.act, methods=["POST"]),
                 Route("/halls/{hall}/tickets", tickets.collection, methods=["GET", "POST"]),
@@ -90,6 +95,7 @@ def routes() -> list[BaseRoute]:
         Route("/t/{hall}/{ticket}", ticket_status_page, methods=["GET"], name="ticket_page"),
         Route("/t/{hall}/{ticket}/qr.svg", ticket_qr_code, methods=["GET"]),
         Route("/kiosk/{hall}", kiosk_page, methods=["GET"]),
+        Route("/dashboard/{hall}", dashboard_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=screen.STATIC), name="static"),
     ]
 

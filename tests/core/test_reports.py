@@ -1,0 +1,75 @@
+"""Daily reports grouped by service, window, department and channel."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qms.core import commands as c
+from qms.core.hall import Hall
+from qms.core.model import CallingConfig, Channel, Outcome, RatingLevel
+from qms.core.reports import GroupBy, RatingRecord, daily_report, percentile
+from tests.factories import at, small_hall
+
+
+def day_hall() -> Hall:
+    """A001 waits 10 min and is handled 5 min at w1; A002 is a no-show at w2; B001 (booking)
+    waits 30 min, is accepted at w1 after 10 min and goes on to issuing, where it waits."""
+    hall = Hall(small_hall(calling=CallingConfig(recall_cooldown_seconds=0, auto_recall_seconds=None)))
+    hall.handle(c.OpenWindow("w1", "alice"), at(9))
+    hall.handle(c.OpenWindow("w2", "bob"), at(9))
+    hall.handle(c.IssueTicket("social"), at(9))
+    hall.handle(c.IssueTicket("social"), at(9, 1))
+    hall.handle(c.IssueTicket("business", channel=Channel.STAFF), at(9, 2))
+    hall.handle(c.CallNext("w1"), at(9, 10))
+    hall.handle(c.FinishService("w1", Outcome.COMPLETED), at(9, 15))
+    hall.handle(c.CallNext("w2"), at(9, 16))
+    hall.handle(c.MarkNoShow("w2"), at(9, 20))
+    hall.handle(c.CallNext("w1"), at(9, 32))
+    hall.handle(c.FinishService("w1", Outcome.ACCEPTED), at(9, 42))
+    return hall
+
+
+RATINGS = [
+    RatingRecord("20261123-A001", "w1", "social", RatingLevel.SATISFIED),
+    RatingRecord("20261123-D001", "w1", "business", RatingLevel.VERY_DISSATISFIED),
+]
+
+
+def test_by_service() -> None:
+    hall = day_hall()
+    rows = {r.key: r for r in daily_report(hall.config, hall.tickets(), RATINGS, GroupBy.SERVICE)}
+    assert list(rows) == ["social", "issuing", "business"]
+    social = rows["social"]
+    assert (social.name, social.tickets, social.finished, social.no_shows) == ("社保卡办理", 2, 1, 1)
+    assert (social.wait_p50, social.wait_p90) == (10.0, 15.0)
+    assert (social.handling_p50, social.handling_p90) == (5.0, 5.0)
+    assert (social.ratings, social.bad_ratings, social.good_share) == (1, 0, 1.0)
+    business = rows["business"]
+    assert (business.tickets, business.wait_p50, business.handling_p50) == (1, 30.0, 10.0)
+    assert (business.ratings, business.bad_ratings, business.good_share) == (1, 1, 0.0)
+    assert rows["issuing"].tickets == 1 and rows["issuing"].handling_p50 is None  # waits there now
+
+
+def test_by_window_department_and_channel() -> None:
+    hall = day_hall()
+    windows = {r.key: r for r in daily_report(hall.config, hall.tickets(), RATINGS, GroupBy.WINDOW)}
+    assert windows["w1"].tickets == 2 and windows["w1"].handling_p90 == 10.0 and windows["w1"].ratings == 2
+    assert windows["w2"].no_shows == 1 and windows["w2"].handling_p50 is None
+    departments = [r.key for r in daily_report(hall.config, hall.tickets(), RATINGS, GroupBy.DEPARTMENT)]
+    assert departments == ["人社局", "综合", "市场监管局"]
+    channels = {r.key: r for r in daily_report(hall.config, hall.tickets(), RATINGS, GroupBy.CHANNEL)}
+    assert (channels["kiosk"].tickets, channels["staff"].tickets) == (2, 1)
+    assert channels["staff"].bad_ratings == 1
+
+
+def test_an_empty_day_has_no_rows() -> None:
+    assert daily_report(small_hall(), [], [], GroupBy.SERVICE) == []
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=50))
+def test_percentiles_are_values_in_order(values: list[float]) -> None:
+    p50, p90 = percentile(values, 50), percentile(values, 90)
+    assert p50 in values and p90 in values and p50 is not None and p90 is not None
+    assert min(values) <= p50 <= p90 <= max(values)
+    assert sum(1 for v in values if v <= p50) >= len(values) / 2

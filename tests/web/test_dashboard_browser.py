@@ -1,0 +1,84 @@
+"""The efficiency dashboard in real Chromium at 1920x1080, against a real `qms demo`.
+
+Tickets are issued, called and finished through the API; the figures, the chart, the hot
+services and the windows on the page must follow, and after a server restart the page must
+reconnect by itself and keep following. A screenshot goes to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from qms.bench.api import free_port
+
+from .test_screen_browser import HALL, Hall, browser, demo_hall, shot, start_demo
+
+pytestmark = pytest.mark.slow
+__all__ = ["browser"]  # the module's Chromium, shared with the screen's tests
+
+
+def open_dashboard(browser: Browser, base: str, errors: list[str]) -> Page:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{base}/dashboard/{HALL}")
+    expect(page.locator("#conn")).to_have_class("conn online")
+    return page
+
+
+def test_the_dashboard_follows_the_hall_and_reconnects_after_a_restart(tmp_path: Path, browser: Browser) -> None:
+    config, data, port = demo_hall(tmp_path), tmp_path / "data", free_port()
+    server = start_demo(config, data, port)
+    hall = Hall(port)
+    errors: list[str] = []
+    try:
+        hall.login()
+        page = open_dashboard(browser, hall.base, errors)
+        loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+        assert loaded < 3000, loaded  # ms; only catches a page gone slow
+        expect(page.locator("#k-taken")).to_have_text("0")
+        expect(page.locator("#hot")).to_contain_text("今日暂无取号")
+        expect(page.locator(".win")).to_have_count(55)
+
+        for _ in range(3):
+            hall.issue("pension")
+        hall.issue("tax-filing")
+        expect(page.locator("#k-taken")).to_have_text("4")
+        expect(page.locator("#k-waiting")).to_have_text("4")
+        expect(page.locator("#hot li").first).to_have_attribute("data-service", "pension")
+        expect(page.locator("#chart rect.taken[data-count='4']")).to_have_count(1)
+        expect(page.locator("#queues tr[data-service='pension'] td.n").first).to_have_text("3")
+
+        hall.act("w1", "open")
+        first = hall.act("w1", "call-next")["ticket"]["number"]
+        expect(page.locator(".win[data-window='w1']")).to_have_class("win calling")
+        expect(page.locator(".win[data-window='w1'] .tk")).to_have_text(first)
+        hall.act("w1", "start")
+        hall.act("w1", "finish", outcome="completed")
+        expect(page.locator("#k-handled")).to_have_text("1")
+        expect(page.locator("#k-called")).to_have_text("1")
+        expect(page.locator("#chart rect.called[data-count='1']")).to_have_count(1)
+        expect(page.locator(".win[data-window='w1']")).to_have_class("win idle")
+        expect(page.locator("#k-handling")).not_to_have_text("–")
+
+        hall.act("w2", "open")
+        second = hall.act("w2", "call-next")["ticket"]["number"]
+        expect(page.locator(".win[data-window='w2'] .tk")).to_have_text(second)
+        expect(page.locator("#k-called")).to_have_text("2")
+        shot(page, "dashboard")
+
+        server.stop()
+        expect(page.locator("#conn")).to_have_class("conn offline")
+        expect(page.locator("#k-taken")).to_have_text("4")  # the last figures stay on the board
+        server = start_demo(config, data, port)
+        expect(page.locator("#conn")).to_have_class("conn online", timeout=15_000)
+        hall.issue("pension")
+        expect(page.locator("#k-taken")).to_have_text("5")
+        expect(page.locator("#k-called")).to_have_text("2")
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
+        hall.http.close()
