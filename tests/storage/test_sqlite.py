@@ -336,16 +336,18 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     db.execute("PRAGMA user_version = 99")
     db.close()
-    threads = threading.active_count()
+    before = set(threading.enumerate())
     store = SqliteStore(path)
     known = len(sqlite_module.MIGRATIONS)
     with pytest.raises(SchemaTooNew, match=f"schema version 99, but this qms knows only up to {known}") as caught:
         run(store.open)
     assert isinstance(caught.value, QmsError) and caught.value.code == "schema_too_new"
-    deadline = time.monotonic() + 5  # the worker thread ends just after it resolved close()
-    while threading.active_count() > threads and time.monotonic() < deadline:
+    # the connection's worker thread ends just after it resolved close(); threads of earlier
+    # tests may end meanwhile too, so look for new threads rather than count them all
+    deadline = time.monotonic() + 5
+    while set(threading.enumerate()) - before and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert threading.active_count() == threads  # the connection's worker thread was stopped
+    assert not set(threading.enumerate()) - before  # the connection's worker thread was stopped
     with pytest.raises(StorageError, match="not open"):
         run(lambda: store.load_events(HALL))
     db = sqlite3.connect(path)
