@@ -37,7 +37,20 @@ from starlette.staticfiles import StaticFiles
 from qms.core.errors import QmsError
 from qms.service import HallService
 
-from . import auth, booking_admin, booking_page, bookings, console, events, halls, screen, tickets, voice, windows
+from . import (
+    auth,
+    booking_admin,
+    booking_page,
+    bookings,
+    console,
+    events,
+    halls,
+    screen,
+    templating,
+    tickets,
+    voice,
+    windows,
+)
 from .booking_desk import BookingDesk
 from .dashboard import dashboard_page, efficiency_figures
 from .errors import CatchAll, on_http_error, on_qms_error
@@ -96,7 +109,7 @@ def routes() -> list[BaseRoute]:
         Route("/t/{hall}/{ticket}/qr.svg", ticket_qr_code, methods=["GET"]),
         Route("/kiosk/{hall}", kiosk_page, methods=["GET"]),
         Route("/dashboard/{hall}", dashboard_page, methods=["GET"]),
-        Mount("/static", StaticFiles(directory=screen.STATIC), name="static"),
+        Mount("/static", StaticFiles(directory=templating.STATIC), name="static"),
     ]
 
 

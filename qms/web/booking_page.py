@@ -7,15 +7,11 @@ asks the JSON API for slots, books, looks bookings up and cancels them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
 from .booking_desk import booking_desk
-
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+from .templating import templates
 
 
 async def page(request: Request) -> Response:
@@ -39,7 +35,7 @@ async def page(request: Request) -> Response:
         }
         for d in ledger.days(calendar, now)
     ]
-    return TEMPLATES.TemplateResponse(
+    return templates.TemplateResponse(
         request,
         "booking.html",
         {

@@ -22,8 +22,8 @@ from qms.core import commands as c
 from qms.core.model import Outcome
 from qms.core.rules import WINDOW_ACTIONS
 
-from .screen import _error_page, templates
 from .state import web_state
+from .templating import error_page, templates
 
 # Keyboard shortcuts, shown on the buttons; console.js binds the same keys (F5 and F11-F12
 # stay the browser's: reload, full screen, developer tools).
@@ -76,7 +76,7 @@ async def console_page(request: Request) -> Response:
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
-        return _error_page(
+        return error_page(
             request,
             404,
             ("没有这个大厅", "No such hall"),

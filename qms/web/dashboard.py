@@ -24,8 +24,8 @@ from qms.service import HallService
 
 from .errors import JSON
 from .payloads import queue_view
-from .screen import _error_page, templates
 from .state import hall_service, web_state
+from .templating import error_page, templates
 
 REFRESH_SECONDS = 30
 MIN_FETCH_SECONDS = 1.0
@@ -98,7 +98,7 @@ async def dashboard_page(request: Request) -> Response:
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
-        return _error_page(
+        return error_page(
             request,
             404,
             ("没有这个大厅", "No such hall"),

@@ -31,8 +31,8 @@ from starlette.responses import Response
 from qms.core.estimate import queues as queue_status
 
 from .payloads import queue_view
-from .screen import templates
 from .state import web_state
+from .templating import templates
 from .ticket_page import error_page, no_hall
 
 RETURN_SECONDS, MIN_RETURN_SECONDS, MAX_RETURN_SECONDS = 15, 3, 120  # the confirmation, then the start

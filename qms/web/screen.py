@@ -14,12 +14,10 @@ stream carries: tickets, windows and queues, never an ID number or a phone.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
 from qms.core.errors import NotFound
 from qms.core.hall import Hall
@@ -27,11 +25,7 @@ from qms.core.model import HallConfig
 from qms.core.screen import RECENT_CALLS, Call, recent_calls
 
 from .state import web_state
-
-HERE = Path(__file__).parent
-TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
-templates = Jinja2Templates(directory=TEMPLATES)
+from .templating import error_page, templates
 
 RECENT_SHOWN = 7  # the call shown large, and the six before it
 QUEUE_FILTERS = ("all", "waiting")  # every service of the zone, or those with people waiting
@@ -97,14 +91,8 @@ def whole_hall(config: HallConfig) -> dict[str, str]:
     return {"zh": f"全部窗口 · {numbers}号", "en": f"All windows · {numbers}"}
 
 
-def _error_page(request: Request, status: int, title: tuple[str, str], detail: tuple[str, str]) -> Response:
-    """A page that says in both languages what is wrong with the screen's address."""
-    context = {"status": status, "title": title[0], "title_en": title[1], "detail": detail[0], "detail_en": detail[1]}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
-
-
 def _bad_option(request: Request, name: str, value: str, expected: str, expected_en: str) -> Response:
-    return _error_page(
+    return error_page(
         request,
         400,
         ("屏幕网址有误", "Wrong screen address"),
@@ -122,7 +110,7 @@ async def screen_page(request: Request) -> Response:
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
-        return _error_page(
+        return error_page(
             request,
             404,
             ("没有这个大厅", "No such hall"),
@@ -136,7 +124,7 @@ async def screen_page(request: Request) -> Response:
     params = request.query_params
     zone = params.get("zone") or None
     if zone is not None and zone not in zones:
-        return _error_page(
+        return error_page(
             request,
             404,
             ("没有这个区域", "No such zone"),

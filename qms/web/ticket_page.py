@@ -27,17 +27,17 @@ from starlette.responses import Response
 from qms.core.errors import NotFound
 
 from .payloads import ticket_view
-from .screen import templates
 from .state import web_state
+from .templating import error_page as _page
+from .templating import templates
 
 NEAR_DEFAULT, NEAR_MAX = 3, 50
 POLL_SECONDS = 5
 
 
 def error_page(request: Request, status: int, title: tuple[str, str], detail: tuple[str, str]) -> Response:
-    """A friendly page in both languages (the citizen pages' 404 and 400)."""
-    context = {"status": status, "title": title[0], "title_en": title[1], "detail": detail[0], "detail_en": detail[1]}
-    return templates.TemplateResponse(request, "ticket_error.html", context, status_code=status)
+    """A friendly page in both languages (the citizen pages' 404 and 400), phone-sized."""
+    return _page(request, status, title, detail, look="phone")
 
 
 def no_hall(request: Request, hall_id: str) -> Response:
