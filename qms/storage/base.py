@@ -9,8 +9,8 @@ SQLite is the default (`sqlite.SqliteStore`); PostgreSQL can implement the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from qms.core.commands import Command
 from qms.core.events import Event
@@ -67,3 +67,9 @@ class Store(Protocol):
 
     async def response_for(self, hall: str, request_key: str) -> str | None:
         """The answer stored for an idempotency key, if that request was already handled."""
+
+    async def tickets(self, hall: str, day: date | None = None) -> list[Ticket]:
+        """The hall's tickets as last stored (the projection), one business day if given."""
+
+    async def ratings(self, hall: str, day: date | None = None) -> list[dict[str, Any]]:
+        """The hall's ratings (好差评) as stored, one business day if given."""

@@ -33,10 +33,9 @@ MIN_FETCH_SECONDS = 1.0
 
 async def day_ratings(service: HallService, day: date | None) -> list[RatingLevel]:
     """The levels of the hall's ratings of `day`, read from the store's projection."""
-    reader = getattr(service.store, "ratings", None)
-    if reader is None or day is None:
+    if day is None:
         return []
-    rows = await reader(service.id, day)
+    rows = await service.store.ratings(service.id, day)
     return [RatingLevel(row["level"]) for row in rows]
 
 

@@ -47,10 +47,8 @@ async def _report(request: Request) -> tuple[str, date, GroupBy, list[ReportRow]
     except ValueError:
         choices = ", ".join(g.value for g in GroupBy)
         raise InvalidInput(f"by must be one of {choices}", code="invalid_group") from None
-    # the projections are SqliteStore's; a store without them (a test fake) reports nothing
-    store: Any = service.store
-    tickets = await store.tickets(service.id, day) if hasattr(store, "tickets") else []
-    rows = await store.ratings(service.id, day) if hasattr(store, "ratings") else []
+    tickets = await service.store.tickets(service.id, day)
+    rows = await service.store.ratings(service.id, day)
     ratings = [RatingRecord(r["ticket"], r["window"], r["service"], RatingLevel(r["level"])) for r in rows]
     return service.id, day, by, core_reports.daily_report(service.config, tickets, ratings, by)
 
