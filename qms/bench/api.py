@@ -34,12 +34,13 @@ def free_port() -> int:
         return port
 
 
-def start_server(config: Path, data: Path, port: int) -> subprocess.Popen[bytes]:
-    """A `qms serve` child process; waits until it answers /health. Its stderr is a pipe:
+def start_server(config: Path, data: Path, port: int, command: tuple[str, ...] = ("serve",)) -> subprocess.Popen[bytes]:
+    """A `qms serve` (or `command`, e.g. `demo --around-the-clock`) child process; waits until
+    it answers /health. Its stderr is a pipe:
     the caller reads it (`communicate()`) when the process ends. The server logs warnings
     only, so the pipe does not fill up while it runs."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qms", "serve", "--config", str(config), "--data", str(data), "--port", str(port)],
+        [sys.executable, "-m", "qms", *command, "--config", str(config), "--data", str(data), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "QMS_LOG_LEVEL": "warning"},

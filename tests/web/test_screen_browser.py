@@ -9,10 +9,6 @@ the state it had. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from qms.bench.api import free_port
+from qms.bench.api import free_port, start_server
 from tests.servers import Server
 
 pytestmark = pytest.mark.slow
@@ -75,26 +71,7 @@ def demo_hall(tmp: Path) -> Path:
 
 def start_demo(config: Path, data: Path, port: int) -> Server:
     """`qms demo --around-the-clock` on `port`, once it answers /health."""
-    command = [sys.executable, "-m", "qms", "demo", "--around-the-clock"]
-    proc = subprocess.Popen(
-        [*command, "--config", str(config), "--data", str(data), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "QMS_LOG_LEVEL": "warning"},
-    )
-    server = Server(proc, port)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            server.stop()
-            raise RuntimeError(f"the server exited with {proc.returncode}: {server.stderr}")
-        try:
-            if httpx.get(f"{server.api}/health", timeout=0.5).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError("the server did not start in 30 s")
+    return Server(start_server(config, data, port, ("demo", "--around-the-clock")), port)
 
 
 @pytest.fixture(scope="module")
