@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import Channel, Escalation, Outcome, PriorityClass, RatingLevel
+from .model import Channel, Escalation, HallConfig, Outcome, PriorityClass, RatingLevel
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,17 @@ class RequestHelp:
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeLayout:
+    """Replace the hall's layout (services, windows and their weights, hours, policy, calling)
+    from now on; `part` names what the admin changed ("services", "windows", ...). The hall
+    refuses a layout that would strand a ticket or an open window (see layout.py)."""
+
+    layout: HallConfig
+    part: str = ""
+    actor: str = ""
+
+
 Command = (
     IssueTicket
     | OpenWindow
@@ -172,4 +183,5 @@ Command = (
     | UnholdTicket
     | RateService
     | RequestHelp
+    | ChangeLayout
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .model import Outcome, RatingLevel, Ticket
+from .model import HallConfig, Outcome, RatingLevel, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +145,27 @@ class HelpRequested:
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class LayoutChange:
+    """One changed part of a layout, for the audit log: `subject` such as "window w3",
+    `before` and `after` as short readable text ("" when it did not exist)."""
+
+    subject: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutChanged:
+    """The hall's layout from now on (ChangeLayout), with what changed and who changed it."""
+
+    layout: HallConfig
+    at: datetime
+    actor: str = ""
+    part: str = ""
+    changes: tuple[LayoutChange, ...] = ()
+
+
 Event = (
     DayOpened
     | TicketIssued
@@ -162,6 +183,7 @@ Event = (
     | WindowClosed
     | ServiceRated
     | HelpRequested
+    | LayoutChanged
 )
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -183,5 +205,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WindowClosed,
         ServiceRated,
         HelpRequested,
+        LayoutChanged,
     )
 }

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from . import commands as c
 from . import events as e
-from . import issuing, rating, rules
+from . import issuing, layout, rating, rules
 from .errors import IllegalTransition, InvalidInput, NotFound, Refused
 from .model import (
     HallConfig,
@@ -180,6 +180,8 @@ class Hall:
             return [self._emit(rating.rate(self, command, now))]
         if isinstance(command, c.RequestHelp):
             return [self._emit(rating.request_help(self, command, now))]
+        if isinstance(command, c.ChangeLayout):
+            return [self._emit(layout.change_layout(self, command, now))]
         window = self.window(command.window)
         rules.check_window(command, window)
         return [self._emit(ev) for ev in self._window_action(command, window, now)]
@@ -381,6 +383,8 @@ class Hall:
             case e.HelpRequested(device=device, at=at):
                 if device:
                     self.help_at[device] = at
+            case e.LayoutChanged():
+                layout.apply_layout(self, event)
 
     def _step_ended(self, window_id: str, ticket: Ticket, step: Step) -> None:
         staff = self._windows[window_id].staff

@@ -58,7 +58,7 @@ class HallService(SingleWriter[_Pending]):
 
     def __init__(self, config: HallConfig, store: Store, clock: Clock = system_clock, batch_max: int = 256) -> None:
         super().__init__(batch_max)
-        self.config = config
+        self.seed = config  # the hall file's layout, until a stored ChangeLayout replaces it
         self.store = store
         self.hall = Hall(config)
         self.fanout = Fanout()
@@ -68,7 +68,12 @@ class HallService(SingleWriter[_Pending]):
 
     @property
     def id(self) -> str:
-        return self.config.id
+        return self.seed.id
+
+    @property
+    def config(self) -> HallConfig:
+        """The hall's layout as it stands: the hall file's, or the last one changed (ChangeLayout)."""
+        return self.hall.config
 
     def now(self) -> datetime:
         """The hall's clock, never going backwards (the wall clock may, under NTP)."""
@@ -116,7 +121,9 @@ class HallService(SingleWriter[_Pending]):
     # ---- the writer task ---------------------------------------------------------------
 
     async def _rebuild(self) -> None:
-        hall = Hall(self.config)
+        # the layout in force when today's business day opened; today's changes replay below
+        layout = await self.store.load_layout(self.id)
+        hall = Hall(layout or self.seed)
         for event in await self.store.load_events(self.id):
             hall.apply(event)
         self.hall = hall

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from qms.core.commands import Command
 from qms.core.events import Event
-from qms.core.model import Ticket, Window
+from qms.core.model import HallConfig, Ticket, Window
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,10 @@ class Store(Protocol):
 
         A hall that never opened a day gets all its events.
         """
+
+    async def load_layout(self, hall: str) -> HallConfig | None:
+        """The layout of the last LayoutChanged event before the current business day's
+        DayOpened (the layout that day opened with), or None when it was never changed."""
 
     async def load_commands(self, hall: str, since: datetime | None = None) -> list[StoredCommand]:
         """The command log from `since` (inclusive) on, oldest first (for replay in the simulator)."""

@@ -36,9 +36,10 @@ import aiosqlite
 
 from qms.core.codec import command_from_json, command_to_json, event_from_json, event_to_json, from_json, to_json
 from qms.core.errors import InvalidInput
-from qms.core.events import DayOpened, Event, ServiceRated, TicketIssued
-from qms.core.model import Ticket, Window
+from qms.core.events import DayOpened, Event, LayoutChanged, ServiceRated, TicketIssued
+from qms.core.model import HallConfig, Ticket, Window
 
+from . import audit
 from .base import Record, StoredCommand
 from .errors import DuplicateRequest, SchemaTooNew, StorageError
 
@@ -120,6 +121,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             changed_at TEXT NOT NULL
         )""",
     ),
+    (
+        # The audit log of the admin pages (audit.py): one row per change, in the change's own
+        # transaction. `before`/`after` are short JSON texts ("" when the thing did not exist).
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY, hall TEXT NOT NULL, at TEXT NOT NULL, at_utc TEXT NOT NULL,
+            actor TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, before TEXT NOT NULL,
+            after TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_hall_kind ON audit (hall, kind, seq)",
+        # Staff accounts (admin.py), seeded from the hall file's [[staff]] on first start; from
+        # then on the admin pages keep them. `windows` is a JSON array of window ids.
+        """CREATE TABLE staff_accounts (
+            username TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+            windows TEXT NOT NULL, disabled INTEGER NOT NULL, changed_at TEXT NOT NULL
+        )""",
+    ),
 )
 
 BUSY_TIMEOUT_MS = 5000  # another process (a report, a backup) may hold the write lock briefly
@@ -162,6 +179,10 @@ _INSERT_RATING = (
 _LOAD_EVENTS = (
     "SELECT seq, data FROM events WHERE +hall = ? AND seq >= coalesce("
     "(SELECT max(seq) FROM events WHERE hall = ? AND type = 'DayOpened'), 0) ORDER BY seq"
+)
+_LOAD_LAYOUT = (
+    "SELECT seq, data FROM events WHERE hall = ? AND type = 'LayoutChanged' AND seq < coalesce("
+    "(SELECT max(seq) FROM events WHERE hall = ? AND type = 'DayOpened'), 0) ORDER BY seq DESC LIMIT 1"
 )
 _ID_DAY = re.compile(r"^(\d{8})-")
 
@@ -213,6 +234,7 @@ class SqliteStore:
             return
         commands, events, tickets, windows = _encode(hall, records)
         ratings = _rating_rows(hall, records)
+        audit_rows = audit.layout_rows(hall, records)
         async with self._locked() as db:
             try:
                 await db.execute("BEGIN IMMEDIATE")
@@ -226,6 +248,8 @@ class SqliteStore:
                     await db.executemany(_UPSERT_WINDOW, windows)
                 if ratings:
                     await db.executemany(_INSERT_RATING, ratings)
+                if audit_rows:
+                    await db.executemany(audit.INSERT_AUDIT, audit_rows)
                 await db.execute("COMMIT")
             except BaseException as exc:
                 # Queued behind whatever already ran; a no-op if COMMIT got through.
@@ -244,6 +268,15 @@ class SqliteStore:
         async with self._locked() as db:
             rows = await db.execute_fetchall(_LOAD_EVENTS, (hall, hall))
         return [_decode(event_from_json, row[1], f"event {row[0]}") for row in rows]
+
+    async def load_layout(self, hall: str) -> HallConfig | None:
+        """The layout the current business day opened with, if it was ever changed (see base.py)."""
+        async with self._locked() as db:
+            rows = list(await db.execute_fetchall(_LOAD_LAYOUT, (hall, hall)))
+        if not rows:
+            return None
+        event = _decode(event_from_json, rows[0][1], f"event {rows[0][0]}")
+        return event.layout if isinstance(event, LayoutChanged) else None
 
     async def load_commands(self, hall: str, since: datetime | None = None) -> list[StoredCommand]:
         """The command log from `since` (inclusive) on, oldest first; `command` is None for a timer tick."""

@@ -27,6 +27,8 @@ from qms.core.events import (
     DayOpened,
     Event,
     HelpRequested,
+    LayoutChange,
+    LayoutChanged,
     ServiceFinished,
     ServiceRated,
     ServiceStarted,
@@ -58,6 +60,7 @@ from qms.core.model import (
 from qms.storage import Record, SqliteStore
 from qms.storage import sqlite as sqlite_module
 from qms.storage.errors import DuplicateRequest, SchemaTooNew, StorageError
+from tests.factories import small_hall
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HALL = "yuexiu-main"
@@ -117,6 +120,7 @@ def every_event() -> list[Event]:
         TicketExpired(ticket_id="20261122-B007", at=at(8, 30)),
         ServiceRated(a001.id, "w1", "zhang.san", "social", RatingLevel.DISSATISFIED, at(9, 22), 0, "pad-w1"),
         HelpRequested("self-service", "help-1", at(9, 23), note="自助区"),
+        LayoutChanged(small_hall(), at(9, 24), "admin", "windows", (LayoutChange("window w9", "", '{"number":9}'),)),
     ]
 
 
@@ -405,6 +409,7 @@ from datetime import datetime, timedelta, timezone
 from qms.core.commands import OpenWindow
 from qms.core.events import WindowOpened
 from qms.storage import Record, SqliteStore
+from tests.factories import small_hall
 
 async def main():
     store = SqliteStore(sys.argv[1])
