@@ -23,8 +23,10 @@ from qms.mqtt.voice import VoiceOverMqtt
 from qms.service import HallService
 from qms.service.booking import BookingService
 from qms.storage import SqliteStore
+from qms.storage.admin import SqliteAdminStore
 from qms.storage.bookings import SqliteBookingStore
 from qms.voice.build import build_announcer
+from qms.web.admin import AdminDesk
 from qms.web.app import create_app
 from qms.web.booking_desk import BookingDesk
 
@@ -61,6 +63,8 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
         desks[service.id] = BookingDesk(booking, PersonHasher(secret), hall_file.site, hall_file.neighbours)
     announcer = build_announcer(service, hall_file.voice, settings.data_dir / VOICE_CACHE)
     devices = DeviceLink(hall_file, settings, service, booking=desks.get(service.id))
+    bookable = {service.id: hall_file.booking} if hall_file.booking is not None else {}
+    admin = AdminDesk(SqliteAdminStore(settings.data_dir / DATABASE_NAME), {service.id: hall_file.devices}, bookable)
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
@@ -70,6 +74,9 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             stack.push_async_callback(store.close)
             await service.start()
             stack.push_async_callback(service.stop)
+            # staff accounts: seeded from the hall file once, then kept by the admin pages
+            await admin.start(app.state.qms.accounts, hall_file.staff, service.now())
+            stack.push_async_callback(admin.store.close)
             if desks:
                 await booking_store.open()
                 stack.push_async_callback(booking_store.close)
@@ -85,4 +92,5 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
 
     app = create_app({service.id: service}, hall_file.staff, secret, runtime=runtime, bookings=desks)
     app.state.voice = {service.id: announcer}
+    app.state.admin = admin
     return app

@@ -26,7 +26,7 @@ from qms.core.booking import BOOKING_EVENT_TYPES, BlacklistEntry, Booking, Booki
 from qms.core.codec import from_json, to_json
 
 from .errors import StorageError
-from .sqlite import _PRAGMAS, _migrate
+from .sqlite import connect
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -88,15 +88,7 @@ class SqliteBookingStore:
 
     async def open(self) -> None:
         """Connect and migrate (harmless when the hall store migrated already)."""
-        db = await aiosqlite.connect(self.path, isolation_level=None)
-        try:
-            for pragma in _PRAGMAS:
-                await db.execute(pragma)
-            await _migrate(db, self.path)
-        except BaseException:
-            await db.close()
-            raise
-        self._db = db
+        self._db = await connect(self.path)
         self._lock = asyncio.Lock()
 
     async def close(self) -> None:

@@ -202,17 +202,7 @@ class SqliteStore:
         """Connect, set the PRAGMAs and apply pending migrations; call once before anything else."""
         if self._db is not None:
             raise StorageError(f"{self.path} is already open")
-        # isolation_level=None: the sqlite3 module opens no transactions behind our back;
-        # every transaction here is an explicit BEGIN IMMEDIATE ... COMMIT.
-        db = await aiosqlite.connect(self.path, isolation_level=None)
-        try:
-            for pragma in _PRAGMAS:
-                await db.execute(pragma)
-            await _migrate(db, self.path)
-        except BaseException:
-            await db.close()  # its worker thread would otherwise keep the process alive
-            raise
-        self._db = db
+        self._db = await connect(self.path)
         self._lock = asyncio.Lock()  # made here, so a store reopened under another loop works
 
     async def close(self) -> None:
@@ -349,6 +339,22 @@ class SqliteStore:
             if self._db is None:  # closed while this operation waited for the lock
                 raise StorageError(f"{self.path} is closed")
             yield self._db
+
+
+async def connect(path: str) -> aiosqlite.Connection:
+    """A connection to the database at `path` with the PRAGMAs set and the schema migrated;
+    each store of the file (hall log, booking, admin) opens its own this way."""
+    # isolation_level=None: the sqlite3 module opens no transactions behind our back;
+    # every transaction here is an explicit BEGIN IMMEDIATE ... COMMIT.
+    db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        for pragma in _PRAGMAS:
+            await db.execute(pragma)
+        await _migrate(db, path)
+    except BaseException:
+        await db.close()  # its worker thread would otherwise keep the process alive
+        raise
+    return db
 
 
 async def _migrate(db: aiosqlite.Connection, path: str) -> None:

@@ -38,6 +38,7 @@ from qms.core.errors import QmsError
 from qms.service import HallService
 
 from . import (
+    admin,
     auth,
     booking_admin,
     booking_page,
@@ -109,6 +110,7 @@ def routes() -> list[BaseRoute]:
         Route("/t/{hall}/{ticket}/qr.svg", ticket_qr_code, methods=["GET"]),
         Route("/kiosk/{hall}", kiosk_page, methods=["GET"]),
         Route("/dashboard/{hall}", dashboard_page, methods=["GET"]),
+        *admin.routes(),
         Mount("/static", StaticFiles(directory=templating.STATIC), name="static"),
     ]
 

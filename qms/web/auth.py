@@ -50,7 +50,7 @@ def _dummy_hash() -> str:
     return hash_password("no such account")
 
 
-def _check_password(account: StaffAccountLike | None, password: str) -> bool:
+def check_password(account: StaffAccountLike | None, password: str) -> bool:
     if account is None:
         verify_password(_dummy_hash(), password)
         return False
@@ -65,7 +65,7 @@ async def login(request: Request) -> Response:
     password = fields.required_text("password")
     state.throttle.check(username)
     account = state.accounts.get(username)
-    if not await run_in_threadpool(_check_password, account, password) or account is None:
+    if not await run_in_threadpool(check_password, account, password) or account is None:
         state.throttle.failed(username)
         raise Unauthorized("wrong username or password", code="bad_credentials")
     state.throttle.succeeded(username)

@@ -33,12 +33,8 @@ _KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
 # -- reading ---------------------------------------------------------------------------------
 
 
-async def read_object(request: Request, limit: int) -> dict[str, Any]:
-    """The JSON object in the request body; an empty body reads as `{}`.
-
-    The cap is checked on Content-Length first and then while streaming, since a chunked
-    body announces no length.
-    """
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with BodyTooLarge beyond `limit` bytes."""
     announced = request.headers.get("content-length")
     if announced is not None and announced.isdigit() and int(announced) > limit:
         raise BodyTooLarge(f"the request body is larger than {limit} bytes")
@@ -49,7 +45,16 @@ async def read_object(request: Request, limit: int) -> dict[str, Any]:
         if size > limit:
             raise BodyTooLarge(f"the request body is larger than {limit} bytes")
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def read_object(request: Request, limit: int) -> dict[str, Any]:
+    """The JSON object in the request body; an empty body reads as `{}`.
+
+    The cap is checked on Content-Length first and then while streaming, since a chunked
+    body announces no length.
+    """
+    raw = await read_body(request, limit)
     if not raw.strip():
         return {}
     try:

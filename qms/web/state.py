@@ -7,7 +7,7 @@ because a `HallService` may rebuild its `Hall` after a storage failure.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -48,7 +48,7 @@ class StaffAccountLike(Protocol):
 @dataclass(frozen=True, slots=True)
 class WebState:
     services: Mapping[str, HallService]
-    accounts: Mapping[str, StaffAccountLike]
+    accounts: MutableMapping[str, StaffAccountLike]  # the admin pages add, change and disable accounts
     tokens: TokenSigner
     throttle: LoginThrottle
     max_body_bytes: int

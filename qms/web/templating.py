@@ -19,10 +19,11 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=TEMPLATES)
 
-Look = Literal["screen", "phone"]
+Look = Literal["screen", "phone", "admin"]
 _LOOKS: dict[str, tuple[str, str]] = {  # stylesheet, class of <main>
     "screen": ("/static/screen/screen.css", "not-found"),
     "phone": ("/static/ticket/ticket.css", "ticket problem"),
+    "admin": ("/static/admin/admin.css", "problem"),
 }
 
 

@@ -65,6 +65,12 @@ class TokenSigner:
         mac = hmac.new(self._secret, f"{PREFIX}.{payload}".encode("ascii"), hashlib.sha256)
         return _b64(mac.digest())
 
+    def derive(self, purpose: str, value: str) -> str:
+        """A value's HMAC under the secret for one `purpose` (e.g. a session's CSRF token):
+        only the server can make it, and it never equals a token's signature."""
+        mac = hmac.new(self._secret, f"{purpose}\x00{value}".encode(), hashlib.sha256)
+        return _b64(mac.digest())
+
     def issue(self, username: str, role: str, now: float) -> tuple[str, Claims]:
         """A token for `username` valid from `now` (Unix seconds) for the configured lifetime."""
         claims = Claims(username, role, int(now), int(now + self.ttl_seconds))

@@ -1,0 +1,139 @@
+"""SQLite storage of what the admin pages keep outside the hall log: staff accounts and the
+audit log (migration 4 of `sqlite.MIGRATIONS`).
+
+Staff accounts are the server's, not one business day's, so they are rows rather than
+events. The hall file's `[[staff]]` seeds the table on first start; from then on the table is
+the truth (the API's logins read it), so an account disabled here can no longer log in and a
+new one can. Every change of an account writes its audit row in the same transaction. On its
+own connection to the hall's database file, like the booking store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from . import audit
+from .audit import AuditEntry
+from .errors import StorageError
+from .sqlite import connect
+
+_UPSERT_ACCOUNT = (
+    "INSERT INTO staff_accounts (username, name, role, password_hash, windows, disabled, changed_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET name = excluded.name, "
+    "role = excluded.role, password_hash = excluded.password_hash, windows = excluded.windows, "
+    "disabled = excluded.disabled, changed_at = excluded.changed_at"
+)
+_AUDIT_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAccount:
+    """A staff account as the table keeps it (fits the web layer's StaffAccountLike)."""
+
+    username: str
+    name: str
+    role: str
+    password_hash: str = field(repr=False)
+    windows: tuple[str, ...] = ()
+    disabled: bool = False
+
+    def audit_text(self) -> str:
+        """The account as the audit log shows it: never the hash, only whether it changed."""
+        data = {"name": self.name, "role": self.role, "windows": list(self.windows), "disabled": self.disabled}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqliteAdminStore:
+    """Staff accounts and the audit log in the hall's SQLite file (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+        self._db = await connect(self.path)
+        self._lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        async with self._lock:
+            db, self._db = self._db, None
+            if db is not None:
+                await db.close()
+
+    async def seed(self, accounts: Sequence[StoredAccount], at: datetime) -> bool:
+        """Fill the empty accounts table from the hall file; False when it already had accounts."""
+        async with self._transaction() as db:
+            if list(await db.execute_fetchall("SELECT 1 FROM staff_accounts LIMIT 1")):
+                return False
+            await db.executemany(_UPSERT_ACCOUNT, [_row(a, at) for a in accounts])
+            return True
+
+    async def accounts(self) -> list[StoredAccount]:
+        """Every account, disabled ones too, by user name."""
+        sql = "SELECT username, name, role, password_hash, windows, disabled FROM staff_accounts ORDER BY username"
+        async with self._locked() as db:
+            rows = await db.execute_fetchall(sql)
+        return [StoredAccount(u, n, r, h, tuple(str(w) for w in json.loads(ws)), bool(d)) for u, n, r, h, ws, d in rows]
+
+    async def save_account(
+        self, hall: str, account: StoredAccount, before: StoredAccount | None, actor: str, at: datetime
+    ) -> None:
+        """Add or change one account and write its audit row, in one transaction."""
+        subject = f"staff {account.username}"
+        after_text = account.audit_text()
+        before_text = "" if before is None else before.audit_text()
+        if before is not None and account.password_hash != before.password_hash:
+            after_text = after_text[:-1] + ',"password":"reset"}'
+        row = audit.audit_row(hall, at, actor, "staff", subject, before_text, after_text)
+        async with self._transaction() as db:
+            await db.execute(_UPSERT_ACCOUNT, _row(account, at))
+            await db.execute(audit.INSERT_AUDIT, row)
+
+    async def audit(self, hall: str, kind: str | None = None, limit: int = _AUDIT_LIMIT) -> list[AuditEntry]:
+        """The hall's audit log, newest first, of one kind if given."""
+        sql = "SELECT seq, hall, at, actor, kind, subject, before, after FROM audit WHERE hall = ?"
+        params: tuple[object, ...] = (hall,)
+        if kind:
+            sql += " AND kind = ?"
+            params += (kind,)
+        async with self._locked() as db:
+            rows = await db.execute_fetchall(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
+        return [AuditEntry(s, h, datetime.fromisoformat(at), a, k, sub, b, af) for s, h, at, a, k, sub, b, af in rows]
+
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            if self._db is None:
+                raise StorageError(f"{self.path} is not open")
+            yield self._db
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._locked() as db:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                await db.execute("COMMIT")
+            except BaseException as exc:
+                await db.rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(f"{self.path}: could not store the change: {exc}") from exc
+                raise
+
+
+def _row(account: StoredAccount, at: datetime) -> tuple[object, ...]:
+    windows = json.dumps(list(account.windows))
+    changed = at.astimezone(UTC).isoformat(timespec="seconds")
+    a = account
+    return (a.username, a.name, a.role, a.password_hash, windows, int(a.disabled), changed)

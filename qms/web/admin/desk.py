@@ -1,0 +1,52 @@
+"""What the admin pages work with besides the halls: the admin store, and what they show of
+the hall file (device registry, booking rules).
+
+`AdminDesk.start` seeds the staff accounts from the hall file on first start and loads them
+into the live account map that logins read (`WebState.accounts`); after every change of an
+account the map is loaded again, so a disabled account cannot log in any more and a new one
+can, at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from starlette.requests import HTTPConnection
+
+from qms.config.devices import DeviceConfig
+from qms.core.booking import BookingRules
+from qms.storage.admin import SqliteAdminStore, StoredAccount
+from qms.web.state import StaffAccountLike
+
+
+@dataclass(slots=True)
+class AdminDesk:
+    store: SqliteAdminStore
+    devices: Mapping[str, Sequence[DeviceConfig]] = field(default_factory=dict)  # per hall
+    booking: Mapping[str, BookingRules] = field(default_factory=dict)  # halls that take bookings
+
+    async def start(
+        self, accounts: MutableMapping[str, StaffAccountLike], seed: Sequence[StaffAccountLike], now: datetime
+    ) -> None:
+        """Open the store, seed the accounts table from the hall file if it is empty, load it."""
+        await self.store.open()
+        seeded = [
+            StoredAccount(a.username, a.name, str(a.role), a.password_hash, tuple(str(w) for w in a.windows))
+            for a in seed
+        ]
+        await self.store.seed(seeded, now)
+        await self.reload(accounts)
+
+    async def reload(self, accounts: MutableMapping[str, StaffAccountLike]) -> None:
+        """Make the live account map what the table says (disabled accounts left out)."""
+        stored = await self.store.accounts()
+        accounts.clear()
+        accounts.update({a.username: a for a in stored if not a.disabled})
+
+
+def admin_desk(conn: HTTPConnection) -> AdminDesk | None:
+    """The server's admin desk, or None when the app runs without one (no database)."""
+    desk = getattr(conn.app.state, "admin", None)
+    return desk if isinstance(desk, AdminDesk) else None

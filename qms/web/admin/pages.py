@@ -1,0 +1,235 @@
+"""The admin pages of a hall's layout: overview, services, windows, hours, policy, and the
+read-only pages of booking rules and devices.
+
+A layout change goes to the hall as a `ChangeLayout` command (qms/core/layout.py): stored in
+the hall's log with its audit rows, applied by the running hall at once, replayed after a
+restart. A form with a problem is shown again with a message at each field and nothing
+changed (422); a change the hall refuses, such as removing an open window, is shown again with
+the hall's reason (409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import Response
+
+from qms.core.model import HallConfig, ServiceConfig, WindowConfig, WindowKind, WindowState
+from qms.storage.audit import KINDS
+
+from . import layout_forms as lf
+from .forms import Form
+from .gate import AdminRequest, admin_page, not_found
+
+
+@admin_page
+async def overview(admin: AdminRequest) -> Response:
+    """`GET /admin/{hall}`: the hall at a glance and the latest changes."""
+    hall = await admin.service.committed()
+    windows = hall.windows()
+    context: dict[str, Any] = {
+        "services": len(hall.config.services),
+        "departments": len({s.department for s in hall.config.services if s.department}),
+        "windows": windows,
+        "open_windows": sum(1 for w in windows if w.state is not WindowState.CLOSED),
+        "waiting": len(hall.line),
+        "accounts": len(await admin.desk.store.accounts()),
+        "recent": await admin.desk.store.audit(admin.service.id, limit=10),
+    }
+    return admin.render("overview.html", "", 200, **context)
+
+
+# ---- services --------------------------------------------------------------------------
+
+
+@admin_page
+async def services(admin: AdminRequest) -> Response:
+    """`GET /admin/{hall}/services`: every service, by department."""
+    config = admin.service.config
+    return admin.render("services.html", "services", services=config.services)
+
+
+@admin_page
+async def service_form(admin: AdminRequest) -> Response:
+    """`GET|POST /admin/{hall}/services/{service}` (`new` adds one): edit a service."""
+    config = admin.service.config
+    service_id = admin.request.path_params["service"]
+    old = None if service_id == "new" else config.service(service_id)
+    if service_id != "new" and old is None:
+        return not_found(admin, (f"编号为「{service_id}」的事项", f"service {service_id!r}"))
+    if admin.form is None:
+        return _service_page(admin, old, lf.service_values(old))
+    return await _save(
+        admin,
+        lambda form: lf.read_service(form, config, old),
+        lambda status, refused: _service_page(admin, old, _posted(admin), status=status, refused=refused),
+        "services",
+    )
+
+
+@admin_page
+async def remove_service(admin: AdminRequest) -> Response:
+    """`POST /admin/{hall}/services/{service}/remove`."""
+    config = admin.service.config
+    old = config.service(admin.request.path_params["service"])
+    if old is None:
+        return not_found(admin, ("这个事项", "such service"))
+    booking = admin.desk.booking.get(admin.service.id)
+    if booking is not None and any(b.service == old.id for b in booking.services):
+        refused = (
+            "未删除：这个事项可以在线预约，请先从预约规则（大厅文件的 [booking]）中去掉它 · "
+            "Not removed: citizens can book this service; take it out of the booking rules first"
+        )
+        return _service_page(admin, old, lf.service_values(old), status=409, refused=refused)
+    form = admin.form
+    assert form is not None
+    service_id = old.id
+    layout = lf.build(form, lambda: lf.without_service(config, service_id))
+    problem = form.errors.get("_layout") if layout is None else await admin.change_layout(layout, "services")
+    if problem is not None:
+        return _service_page(admin, old, lf.service_values(old), status=409, refused=problem)
+    return admin.saved("/services")
+
+
+def _service_page(
+    admin: AdminRequest, old: ServiceConfig | None, values: dict[str, str], *, status: int = 200, refused: str = ""
+) -> Response:
+    others = [s for s in admin.service.config.services if old is None or s.id != old.id]
+    return admin.render("service.html", "services", status, service=old, values=values, others=others, refused=refused)
+
+
+async def _save(
+    admin: AdminRequest,
+    read: Callable[[Form], HallConfig | None],
+    page: Callable[[int, str], Response],
+    part: str,
+) -> Response:
+    """Read the posted form into a new layout and submit it: the form again with its problems
+    (422) or the hall's refusal (409), or on to the part's page, saved."""
+    assert admin.form is not None
+    layout = read(admin.form)
+    if layout is None:
+        return page(422, "")
+    refused = await admin.change_layout(layout, part)
+    if refused is not None:
+        return page(409, refused)
+    return admin.saved(f"/{part}")
+
+
+def _posted(admin: AdminRequest) -> dict[str, str]:
+    assert admin.form is not None
+    return {name: values[0] for name, values in admin.form.values.items() if values}
+
+
+# ---- windows ---------------------------------------------------------------------------
+
+
+@admin_page
+async def windows(admin: AdminRequest) -> Response:
+    """`GET /admin/{hall}/windows`: every window with its state and what it serves."""
+    hall = await admin.service.committed()
+    rows = []
+    for config in hall.config.windows:
+        serves = hall.weights[config.id]
+        listed = ", ".join(f"{hall.services[s].name}×{w:g}" for s, w in config.weights)
+        rows.append((config, hall.window(config.id), len(serves), listed))
+    return admin.render("windows.html", "windows", rows=rows)
+
+
+@admin_page
+async def window_form(admin: AdminRequest) -> Response:
+    """`GET|POST /admin/{hall}/windows/{window}` (`new` adds one): a window's services and weights."""
+    config = admin.service.config
+    window_id = admin.request.path_params["window"]
+    old = next((w for w in config.windows if w.id == window_id), None)
+    if window_id != "new" and old is None:
+        return not_found(admin, (f"编号为「{window_id}」的窗口", f"window {window_id!r}"))
+    if admin.form is None:
+        return _window_page(admin, old, lf.window_values(old))
+    return await _save(
+        admin,
+        lambda form: lf.read_window(form, config, old),
+        lambda status, refused: _window_page(admin, old, _posted(admin), status=status, refused=refused),
+        "windows",
+    )
+
+
+@admin_page
+async def remove_window(admin: AdminRequest) -> Response:
+    """`POST /admin/{hall}/windows/{window}/remove` (only a closed window)."""
+    config = admin.service.config
+    old = next((w for w in config.windows if w.id == admin.request.path_params["window"]), None)
+    if old is None:
+        return not_found(admin, ("这个窗口", "such window"))
+    form = admin.form
+    assert form is not None
+    window_id = old.id
+    layout = lf.build(form, lambda: lf.without_window(config, window_id))
+    refused = form.errors.get("_layout") if layout is None else await admin.change_layout(layout, "windows")
+    if refused is not None:
+        return _window_page(admin, old, lf.window_values(old), status=409, refused=refused)
+    return admin.saved("/windows")
+
+
+def _window_page(
+    admin: AdminRequest, old: WindowConfig | None, values: dict[str, str], *, status: int = 200, refused: str = ""
+) -> Response:
+    context = {"window": old, "values": values, "kinds": [k.value for k in WindowKind], "refused": refused}
+    return admin.render("window.html", "windows", status, services=admin.service.config.services, **context)
+
+
+# ---- hours and policy ------------------------------------------------------------------
+
+
+@admin_page
+async def hours(admin: AdminRequest) -> Response:
+    """`GET|POST /admin/{hall}/hours`: sessions per weekday (lunch break, Saturday service), cutoff."""
+    config = admin.service.config
+
+    def page(status: int = 200, refused: str = "") -> Response:
+        values = lf.hours_values(config) if admin.form is None else _posted(admin)
+        return admin.render("hours.html", "hours", status, values=values, weekdays=lf.WEEKDAYS, refused=refused)
+
+    if admin.form is None:
+        return page()
+    return await _save(admin, lambda form: lf.read_hours(form, config), page, "hours")
+
+
+@admin_page
+async def policy(admin: AdminRequest) -> Response:
+    """`GET|POST /admin/{hall}/policy`: how windows choose, recalls and no-shows, ratings."""
+    config = admin.service.config
+    classes = [(k.value, *lf.CLASS_NAMES[k]) for k in lf.CLASS_NAMES]
+
+    def page(status: int = 200, refused: str = "") -> Response:
+        values = lf.policy_values(config) if admin.form is None else _posted(admin)
+        return admin.render("policy.html", "policy", status, values=values, classes=classes, refused=refused)
+
+    if admin.form is None:
+        return page()
+    return await _save(admin, lambda form: lf.read_policy(form, config), page, "policy")
+
+
+# ---- read-only pages -------------------------------------------------------------------
+
+
+@admin_page
+async def booking(admin: AdminRequest) -> Response:
+    """`GET /admin/{hall}/booking`: the booking rules in force."""
+    rules = admin.desk.booking.get(admin.service.id)
+    return admin.render("booking.html", "booking", rules=rules)
+
+
+@admin_page
+async def devices(admin: AdminRequest) -> Response:
+    """`GET /admin/{hall}/devices`: the device registry."""
+    return admin.render("devices.html", "devices", devices=admin.desk.devices.get(admin.service.id, ()))
+
+
+@admin_page
+async def audit(admin: AdminRequest) -> Response:
+    """`GET /admin/{hall}/audit?kind=`: who changed what, when, from what to what."""
+    kind = admin.request.query_params.get("kind", "")
+    entries = await admin.desk.store.audit(admin.service.id, kind if kind in KINDS else None)
+    return admin.render("audit.html", "audit", entries=entries, kinds=KINDS, kind=kind)
