@@ -153,18 +153,26 @@ def differences(old: HallConfig, new: HallConfig) -> tuple[e.LayoutChange, ...]:
         for key in [*before, *(k for k in after if k not in before)]:
             was, now = before.get(key), after.get(key)
             if was != now:
-                out.append(e.LayoutChange(f"{kind} {key}", _text(was), _text(now)))
+                out.append(_change(f"{kind} {key}", was, now))
     for part in _PARTS:
         was, now = getattr(old, part), getattr(new, part)
         if was != now:
-            out.append(e.LayoutChange(part, _text(was), _text(now)))
+            out.append(_change(part, was, now))
     return tuple(out)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    data = to_json(value)
-    if isinstance(data, dict):
-        data.pop("id", None)  # the subject names it already
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+def _change(subject: str, was: Any, now: Any) -> e.LayoutChange:
+    """A change as the audit log shows it: of a thing kept, only the fields that changed."""
+    before = None if was is None else to_json(was)
+    after = None if now is None else to_json(now)
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in [k for k in before if before[k] == after.get(k)]:
+            del before[key], after[key]
+    for data in (before, after):
+        if isinstance(data, dict):
+            data.pop("id", None)  # the subject names it already
+    return e.LayoutChange(subject, _text(before), _text(after))
+
+
+def _text(data: Any) -> str:
+    return "" if data is None else json.dumps(data, ensure_ascii=False, separators=(",", ":"))

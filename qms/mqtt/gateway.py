@@ -394,6 +394,9 @@ class Gateway:
         if isinstance(event, e.DayOpened):
             self._recent.clear()
             return list(self._windows)
+        if isinstance(event, e.LayoutChanged):  # windows added, removed or renamed on the admin pages
+            self._windows = {w.id: w for w in self.service.config.windows}
+            return list(self._windows)
         if isinstance(event, e.TicketCalled):
             number = event.ticket_id.rsplit("-", 1)[-1]
             self._recent.add(number, event.window, event.at)

@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from qms.core.codec import event_to_json
 from qms.core.estimate import queues
-from qms.core.events import Event, TicketCalled
+from qms.core.events import Event, LayoutChanged, TicketCalled
 from qms.service import HallService
 
 from .payloads import queue_view, window_view
@@ -49,6 +49,8 @@ PRIVATE_TICKET_FIELDS = ("id_masked", "phone_masked", "note")
 def public_event(event: Event) -> dict[str, Any]:
     """An event as the public stream shows it: without a citizen's (even masked) identifiers
     or the staff's note, which the waiting-area screens have no business with."""
+    if isinstance(event, LayoutChanged):  # who changed what is for the audit log; pages reload the layout
+        return {"type": "LayoutChanged", "at": event.at.isoformat(), "part": event.part}
     data = event_to_json(event)
     ticket = data.get("ticket")
     if isinstance(ticket, dict):

@@ -9,7 +9,6 @@ message on the form too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import time
@@ -48,7 +47,6 @@ CLASS_NAMES = {
 }
 _ID_HINT = ("小写字母、数字和“-”", "lower-case letters, digits and '-'")
 _PREFIX_HINT = ("1–2 个大写字母，如 A", "1-2 capital letters such as A")
-_ZONE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def build(form: Form, make: Callable[[], HallConfig]) -> HallConfig | None:
@@ -89,10 +87,7 @@ def read_service(form: Form, config: HallConfig, old: ServiceConfig | None) -> H
     service_id = old.id if old is not None else form.pattern("id", ID_PATTERN, *_ID_HINT)
     if old is None and config.service(service_id) is not None:
         form.fail("id", "已有这个编号的事项", "a service with this id exists")
-    prefix = form.pattern("prefix", PREFIX_PATTERN, *_PREFIX_HINT)
-    taken = [s.id for s in config.services if s.prefix == prefix and s.id != service_id]
-    if taken:
-        form.fail("prefix", f"前缀已被事项 {taken[0]} 使用", f"the prefix is used by service {taken[0]}")
+    prefix = form.pattern("prefix", PREFIX_PATTERN, *_PREFIX_HINT)  # services of one queue share a prefix
     next_step = form.raw("next_step") or None
     if next_step is not None and (config.service(next_step) is None or next_step == service_id):
         form.fail("next_step", "请选择本大厅的另一事项", "choose another service of this hall")
@@ -168,11 +163,11 @@ def read_window(form: Form, config: HallConfig, old: WindowConfig | None) -> Hal
         form.fail("number", "这个窗口号已被使用", "this window number is taken")
     name = form.text("name", required=False)
     kind = form.choice("kind", [k.value for k in WindowKind])
-    zone = form.pattern("zone", _ZONE, "小写字母、数字和“-”，如 main", "lower-case letters, digits and '-', e.g. main")
+    # a zone has its screens and speakers set up in the hall file: choose one of those
+    zone = form.choice("zone", zones(config))
     weights: list[tuple[str, float]] = []
-    for service in config.services:
-        if not form.checked(f"serve:{service.id}"):
-            continue
+    ticked = [s for s in config.services if form.checked(f"serve:{s.id}")]
+    for service in ticked:
         field = f"weight:{service.id}"
         if not form.raw(field):
             weights.append((service.id, 1.0))
@@ -180,7 +175,7 @@ def read_window(form: Form, config: HallConfig, old: WindowConfig | None) -> Hal
         weight = form.number(field, 0, 100, above=True)
         if weight is not None:
             weights.append((service.id, weight))
-    if kind == WindowKind.SPECIALIZED and not weights:
+    if kind == WindowKind.SPECIALIZED and not ticked:
         form.fail("services", "专窗至少要办理一个事项", "a specialized window serves at least one service")
 
     def make() -> HallConfig:
@@ -199,6 +194,11 @@ def read_window(form: Form, config: HallConfig, old: WindowConfig | None) -> Hal
         return replace(config, windows=tuple(new if w.id == old.id else w for w in config.windows))
 
     return build(form, make)
+
+
+def zones(config: HallConfig) -> list[str]:
+    """The hall's zones (waiting areas), in the order the windows name them."""
+    return list(dict.fromkeys(w.zone for w in config.windows))
 
 
 def without_window(config: HallConfig, window_id: str) -> HallConfig:

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from qms.core.model import HallConfig, ServiceConfig, WindowConfig, WindowKind, WindowState
+from qms.core.model import HallConfig, ServiceConfig, WindowConfig, WindowState
 from qms.storage.audit import KINDS
 
 from . import layout_forms as lf
@@ -175,8 +175,9 @@ async def remove_window(admin: AdminRequest) -> Response:
 def _window_page(
     admin: AdminRequest, old: WindowConfig | None, values: dict[str, str], *, status: int = 200, refused: str = ""
 ) -> Response:
-    context = {"window": old, "values": values, "kinds": [k.value for k in WindowKind], "refused": refused}
-    return admin.render("window.html", "windows", status, services=admin.service.config.services, **context)
+    config = admin.service.config
+    context = {"window": old, "values": values, "zones": lf.zones(config), "refused": refused}
+    return admin.render("window.html", "windows", status, services=config.services, **context)
 
 
 # ---- hours and policy ------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Cookie sessions and CSRF protection for the staff pages that post forms (the admin pages).
 
 The session cookie holds a staff token of `tokens.py` (signed with the server's secret, with
-its expiry inside), so a session survives a restart and needs no table. The cookie is
+its expiry inside) and a random session id after a colon, so a session survives a restart
+and needs no table. The cookie is
 HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Secure when
 the page is served over https, and valid for the whole site (Path=/).
 
-CSRF: every form carries a hidden `csrf` field, the HMAC of the session's token under the
+CSRF: every form carries a hidden `csrf` field, the HMAC of the session cookie under the
 secret (`TokenSigner.derive`), so it is per session, cannot be made without the secret, and
 needs no storage. Every POST is checked before anything else; a missing or wrong token is a
 403 page and nothing changes. The login form, posted before there is a session, is protected
@@ -40,7 +41,7 @@ LOGIN_PATH = "/admin/login"
 
 def session_principal(request: Request) -> Principal | None:
     """The staff member of the request's session cookie, or None (no, expired or void session)."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(SESSION_COOKIE, "").partition(":")[0]
     if not token:
         return None
     state = web_state(request)
@@ -147,7 +148,7 @@ async def login_page(request: Request) -> Response:
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        f"{token}:{secrets.token_urlsafe(16)}",  # a session id: two logins in one second differ
         max_age=int(state.tokens.ttl_seconds),
         path="/",
         secure=_secure(request),

@@ -1,0 +1,276 @@
+"""The admin pages against a real `qms demo --around-the-clock` (uvicorn, SQLite, argon2):
+cookie sessions, CSRF, the admin role, every form with good and bad input, the audit log, and
+a change that survives `kill -9` and a restart from the same data directory."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+
+from qms.bench.api import free_port
+
+from .test_screen_browser import HALL, Hall, demo_hall, start_demo
+
+pytestmark = pytest.mark.slow
+
+ADMIN = f"/admin/{HALL}"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_ERROR = re.compile(r'<em class="error"[^>]*>([^<]*)</em>')
+
+
+class Browser:
+    """A client that keeps cookies, as a browser does, and reads the CSRF token from forms.
+    Every one made is closed when the module's server stops (`opened`)."""
+
+    opened: ClassVar[list[httpx.Client]] = []
+
+    def __init__(self, base: str) -> None:
+        self.http = httpx.Client(base_url=base, follow_redirects=False, timeout=10)
+        self.opened.append(self.http)
+        self.csrf = ""
+
+    @classmethod
+    def close_all(cls) -> None:
+        while cls.opened:
+            cls.opened.pop().close()
+
+    def get(self, path: str) -> httpx.Response:
+        response = self.http.get(path)
+        found = _CSRF.search(response.text)
+        if found:
+            self.csrf = found[1]
+        return response
+
+    def post(self, path: str, data: dict[str, Any], *, csrf: str | None = None) -> httpx.Response:
+        body = dict(data)
+        if csrf is None:
+            body["csrf"] = self.csrf
+        elif csrf:
+            body["csrf"] = csrf
+        return self.http.post(path, data=body)
+
+    def log_in(self, username: str, password: str) -> httpx.Response:
+        self.get("/admin/login")
+        return self.post("/admin/login", {"username": username, "password": password, "next": ADMIN})
+
+
+def errors(response: httpx.Response) -> list[str]:
+    return _ERROR.findall(response.text)
+
+
+def audit_count(admin: Browser) -> int:
+    return admin.get(f"{ADMIN}/audit").text.count('class="audit-entry"')
+
+
+def window(hall: Hall, window_id: str) -> dict[str, Any]:
+    windows = hall.http.get("/windows").json()["windows"]
+    found: dict[str, Any] = next(w for w in windows if w["id"] == window_id)
+    return found
+
+
+def window_form(number: int, *services: str, kind: str = "specialized", zone: str = "floor1") -> dict[str, str]:
+    form = {"number": str(number), "name": f"{number}号专窗", "kind": kind, "zone": zone}
+    for service in services:
+        form[f"serve:{service}"] = "on"
+        form[f"weight:{service}"] = "2"
+    return form
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hall, Browser]]:
+    tmp = tmp_path_factory.mktemp("admin")
+    port = free_port()
+    server = start_demo(demo_hall(tmp), tmp / "data", port)
+    try:
+        hall = Hall(port)
+        admin = Browser(hall.base)
+        assert admin.log_in("admin", "admin123").status_code == 303
+        yield hall, admin
+    finally:
+        server.stop()
+        hall.http.close()
+        Browser.close_all()
+
+
+def test_no_session_goes_to_login_and_comes_back(served: tuple[Hall, Browser]) -> None:
+    hall, _ = served
+    visitor = Browser(hall.base)
+    response = visitor.get(f"{ADMIN}/windows")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/admin/login?next=/admin/{HALL}/windows"
+    wrong = visitor.log_in("admin", "wrong password")
+    assert (
+        wrong.status_code == 401
+        and "用户名或密码错误" in wrong.text
+        and "qms_session" not in wrong.headers.get("set-cookie", "")
+    )
+    visitor.get("/admin/login")
+    good = visitor.post("/admin/login", {"username": "admin", "password": "admin123", "next": f"{ADMIN}/windows"})
+    assert good.status_code == 303 and good.headers["location"] == f"{ADMIN}/windows"
+    cookie = next(c for c in good.headers.get_list("set-cookie") if c.startswith("qms_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # plain http on loopback; over https the cookie is Secure
+    assert visitor.get(f"{ADMIN}/windows").status_code == 200
+    visitor.get("/admin/login")
+    evil = visitor.post("/admin/login", {"username": "admin", "password": "admin123", "next": "//evil.example/x"})
+    assert evil.headers["location"] == "/admin"  # never off the site
+
+
+def test_staff_without_the_admin_role_get_a_clear_403(served: tuple[Hall, Browser]) -> None:
+    hall, _ = served
+    staff = Browser(hall.base)
+    assert staff.log_in("staff1", "demo123").status_code == 303
+    response = staff.get(ADMIN)
+    assert response.status_code == 403
+    assert "需要管理员权限" in response.text and "Admin role required" in response.text
+
+
+def test_a_post_without_or_with_a_wrong_csrf_token_changes_nothing(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    admin.get(f"{ADMIN}/windows/w5")
+    before, audited = window(hall, "w5"), audit_count(admin)
+    for token in ("", "forged-token"):
+        response = admin.post(f"{ADMIN}/windows/w5", window_form(5, "pension"), csrf=token)
+        assert response.status_code == 403
+        assert "表单已失效" in response.text and "nothing was changed" in response.text
+    assert window(hall, "w5") == before and audit_count(admin) == audited
+    other = Browser(hall.base)  # another session's token does not fit this session
+    other.log_in("admin", "admin123")
+    other.get(ADMIN)
+    assert admin.post(f"{ADMIN}/windows/w5", window_form(5, "pension"), csrf=other.csrf).status_code == 403
+    login = Browser(hall.base).post("/admin/login", {"username": "admin", "password": "admin123"}, csrf="")
+    assert login.status_code == 403
+
+
+def test_a_window_form_changes_the_running_hall_and_writes_the_audit(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    admin.get(f"{ADMIN}/windows/w4")
+    bad = admin.post(f"{ADMIN}/windows/w4", {**window_form(4), "number": "1", "zone": "nowhere"})
+    assert bad.status_code == 422
+    assert len(errors(bad)) == 3  # number taken, unknown zone, a specialized window without services
+    assert window(hall, "w4")["kind"] == "general"
+    bad_weight = admin.post(f"{ADMIN}/windows/w4", {**window_form(4, "pension"), "weight:pension": "-1"})
+    assert bad_weight.status_code == 422 and "大于 0" in errors(bad_weight)[0]
+
+    saved = admin.post(f"{ADMIN}/windows/w4", window_form(4, "pension"))
+    assert saved.status_code == 303 and saved.headers["location"] == f"{ADMIN}/windows?saved=1"
+    assert window(hall, "w4")["kind"] == "specialized" and window(hall, "w4")["services"] == ["pension"]
+    entry = admin.get(f"{ADMIN}/audit?kind=windows").text
+    assert "window w4" in entry and "admin" in entry and "specialized" in entry and "general" in entry
+
+
+def test_an_open_window_cannot_be_removed(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    hall.login()
+    hall.act("w6", "open")
+    admin.get(f"{ADMIN}/windows/w6")
+    refused = admin.post(f"{ADMIN}/windows/w6/remove", {})
+    assert refused.status_code == 409 and "close it before removing it" in refused.text
+    assert window(hall, "w6")["state"] == "idle"
+    hall.act("w6", "close")
+    assert admin.post(f"{ADMIN}/windows/w6/remove", {}).status_code == 303
+    assert all(w["id"] != "w6" for w in hall.http.get("/windows").json()["windows"])
+
+
+def test_services_add_edit_remove_with_field_messages(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    admin.get(f"{ADMIN}/services/new")
+    bad = admin.post(f"{ADMIN}/services/new", {"id": "Bad Id", "name": "", "prefix": "a1", "handling_minutes": "0"})
+    assert bad.status_code == 422 and len(errors(bad)) == 4
+    good = {"id": "notary", "name": "公证", "name_en": "Notary", "prefix": "N", "department": "司法局"}
+    good |= {"handling_minutes": "12", "general": "on"}
+    response = admin.post(f"{ADMIN}/services/new", {**good, "daily_cap": "40"})
+    assert response.status_code == 303
+    assert hall.http.post("/tickets", json={"service": "notary"}).status_code == 201
+    capped = admin.post(f"{ADMIN}/services/notary", {**good, "daily_cap": "0"})
+    assert capped.status_code == 422 and "1–100000" in errors(capped)[0]
+    refused = admin.post(f"{ADMIN}/services/notary/remove", {})
+    assert refused.status_code == 409 and "open ticket" in refused.text  # its ticket waits
+    assert "公证" in admin.get(f"{ADMIN}/services").text
+
+
+def test_hours_and_policy_forms(served: tuple[Hall, Browser]) -> None:
+    _, admin = served
+    page = admin.get(f"{ADMIN}/hours")
+    assert page.status_code == 200 and "周六" in page.text
+    week = {f"day{i}": "08:30-12:00, 13:30-17:30" for i in range(5)} | {"day5": "09:00-12:00", "day6": ""}
+    bad = admin.post(f"{ADMIN}/hours", {**week, "day1": "12:00-09:00", "issue_cutoff_minutes": "x"})
+    assert bad.status_code == 422 and len(errors(bad)) == 2
+    assert admin.post(f"{ADMIN}/hours", {**week, "issue_cutoff_minutes": "20"}).status_code == 303
+    assert 'value="08:30-12:00, 13:30-17:30"' in admin.get(f"{ADMIN}/hours").text
+
+    page = admin.get(f"{ADMIN}/policy")
+    values = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
+    values |= {"reactivation": "keep_place", "starvation_minutes": "30"}
+    bad = admin.post(f"{ADMIN}/policy", {**values, "max_calls": "0", "rate:green": "-5"})
+    assert bad.status_code == 422 and len(errors(bad)) == 2
+    assert admin.post(f"{ADMIN}/policy", values).status_code == 303
+    assert 'value="30"' in admin.get(f"{ADMIN}/policy").text
+    assert "starvation_minutes" in admin.get(f"{ADMIN}/audit?kind=policy").text
+
+
+def test_staff_accounts_are_what_the_api_logs_in_with(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    api_login = f"{hall.base}/api/v1/auth/login"
+    admin.get(f"{ADMIN}/staff/new")
+    bad = admin.post(f"{ADMIN}/staff/new", {"username": "staff1", "name": "", "role": "boss", "password": "short"})
+    assert bad.status_code == 422 and len(errors(bad)) == 4
+    new = {"username": "zhou.min", "name": "周敏", "role": "staff", "windows": "w2", "password": "long enough"}
+    assert admin.post(f"{ADMIN}/staff/new", new).status_code == 303
+    assert httpx.post(api_login, json={"username": "zhou.min", "password": "long enough"}).status_code == 200
+    reset = {"name": "周敏", "role": "staff", "password": "another secret"}
+    assert admin.post(f"{ADMIN}/staff/zhou.min", reset).status_code == 303
+    assert httpx.post(api_login, json={"username": "zhou.min", "password": "long enough"}).status_code == 401
+    assert httpx.post(api_login, json={"username": "zhou.min", "password": "another secret"}).status_code == 200
+    assert admin.post(f"{ADMIN}/staff/zhou.min", {**reset, "password": "", "disabled": "on"}).status_code == 303
+    assert httpx.post(api_login, json={"username": "zhou.min", "password": "another secret"}).status_code == 401
+    self_demote = admin.post(f"{ADMIN}/staff/admin", {"name": "x", "role": "staff"})
+    assert self_demote.status_code == 422 and "不能停用自己的账号" in self_demote.text
+    audit = admin.get(f"{ADMIN}/audit?kind=staff").text
+    assert audit.count('class="audit-entry"') == 3 and "reset" in audit and "$argon2" not in audit
+
+
+def test_read_only_pages_and_logout(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    for page, text in (("", "最近修改"), ("/booking", "预约规则"), ("/devices", "设备登记"), ("/windows", "窗口")):
+        assert text in admin.get(ADMIN + page).text
+    assert admin.get(f"{ADMIN}/windows/no-such").status_code == 404
+    assert admin.get("/admin/no-such-hall").status_code == 404
+    leaving = Browser(hall.base)
+    leaving.log_in("admin", "admin123")
+    leaving.get(ADMIN)
+    out = leaving.post("/admin/logout", {})
+    assert out.status_code == 303 and 'qms_session=""' in out.headers["set-cookie"]
+    assert leaving.get(ADMIN).status_code == 303
+
+
+def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
+    config, data, port = demo_hall(tmp_path), tmp_path / "data", free_port()
+    server = start_demo(config, data, port)
+    try:
+        admin = Browser(f"http://127.0.0.1:{port}")
+        admin.log_in("admin", "admin123")
+        admin.get(f"{ADMIN}/windows/w2")
+        assert admin.post(f"{ADMIN}/windows/w2", window_form(2, "pension")).status_code == 303
+    finally:
+        server.kill()  # kill -9: nothing of the shutdown runs
+        Browser.close_all()
+    server = start_demo(config, data, port)
+    try:
+        hall = Hall(port)
+        assert window(hall, "w2")["services"] == ["pension"]
+        hall.login()
+        hall.issue("social-insurance-enrolment")  # w2 no longer serves it
+        pension = hall.issue("pension")
+        hall.act("w2", "open")
+        called = hall.act("w2", "call-next")
+        assert called["window"]["ticket_number"] == pension
+    finally:
+        server.stop()
+        hall.http.close()
+        Browser.close_all()
