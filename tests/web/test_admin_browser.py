@@ -7,29 +7,19 @@ of every admin page goes to test-artifacts/ (admin-*.png).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from qms.bench.api import free_port
 
-from .test_screen_browser import CHROMIUM, CHROMIUM_FLAGS, HALL, demo_hall, shot, start_demo
+from .test_screen_browser import HALL, demo_hall, shot, start_demo
+from .test_screen_browser import browser as browser  # the module's one Chromium (a fixture)
 
 pytestmark = pytest.mark.slow
 
 PAGES = ("", "services", "services/pension", "windows", "hours", "policy", "booking", "staff", "devices", "audit")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_an_admin_changes_a_windows_services_and_sees_the_audit(tmp_path: Path, browser: Browser) -> None:
