@@ -147,7 +147,18 @@ class BookingService(SingleWriter[_Pending]):
     async def committed(self) -> BookingLedger:
         """The ledger as stored (waits out a batch between handling and storing)."""
         await self._wait_settled()
+        self._follow_layout()
         return self.ledger
+
+    def _follow_layout(self) -> None:
+        """After the hall's layout changed (ChangeLayout, the admin pages), make the ledger anew
+        over the same bookings: its slots are cut from the hall's hours, and it remembers them."""
+        config = self.hall_service.config
+        if self.ledger.hall is config:
+            return
+        ledger = BookingLedger(config, self.rules)
+        ledger.load(list(self.ledger.bookings.values()), [e for es in self.ledger.blacklist.values() for e in es])
+        self.ledger = ledger
 
     # -- the writer task -------------------------------------------------------------------
 
@@ -161,6 +172,7 @@ class BookingService(SingleWriter[_Pending]):
         return self.ledger.next_deadline()
 
     async def _handle_batch(self, batch: list[_Pending]) -> None:
+        self._follow_layout()
         now = self.now()
         records: list[BookingRecord] = []
         answers: list[tuple[_Pending, Any]] = []
