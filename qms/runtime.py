@@ -86,6 +86,8 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             await announcer.start()  # after the hall: it subscribes to the hall's events
             stack.push_async_callback(announcer.stop)
             print(f"  devices:   {await devices.start()}", flush=True)
+            if devices.gateway is not None:  # keypads sign in with the accounts the admin pages keep
+                devices.gateway.staff = admin.accounts
             stack.push_async_callback(devices.stop)
             announcer.add_sink(VoiceOverMqtt(devices))  # the zones' players over MQTT
             yield

@@ -33,7 +33,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import aiomqtt
 
@@ -109,7 +109,7 @@ class Gateway:
         self.booking = booking  # the hall's booking desk, for a dispenser's check-in (evt/checkin)
         self.hall_id = service.id
         self.devices = {d.id: d for d in devices}
-        self.staff = {a.username: a for a in staff}
+        self.staff: Mapping[str, StaffAccountLike] = {a.username: a for a in staff}
         self.address = address
         self.ticket_url = ticket_url
         self.screen_interval = screen_interval

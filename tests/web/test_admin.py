@@ -4,15 +4,19 @@ a change that survives `kill -9` and a restart from the same data directory."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+import aiomqtt
 import httpx
 import pytest
 
 from qms.bench.api import free_port
+from qms.contract import topics
 
 from .test_screen_browser import HALL, Hall, demo_hall, start_demo
 
@@ -81,11 +85,16 @@ def window_form(number: int, *services: str, kind: str = "specialized", zone: st
     return form
 
 
+MQTT_PORT = free_port()  # the demo's managed Mosquitto, for the keypad test
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hall, Browser]]:
     tmp = tmp_path_factory.mktemp("admin")
     port = free_port()
-    server = start_demo(demo_hall(tmp), tmp / "data", port)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("QMS_MQTT_PORT", str(MQTT_PORT))
+        server = start_demo(demo_hall(tmp), tmp / "data", port)
     try:
         hall = Hall(port)
         admin = Browser(hall.base)
@@ -233,6 +242,35 @@ def test_staff_accounts_are_what_the_api_logs_in_with(served: tuple[Hall, Browse
     assert self_demote.status_code == 422 and "不能停用自己的账号" in self_demote.text
     audit = admin.get(f"{ADMIN}/audit?kind=staff").text
     assert audit.count('class="audit-entry"') == 3 and "reset" in audit and "$argon2" not in audit
+
+
+def test_a_keypad_signs_in_with_the_accounts_the_admin_pages_keep(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    admin.get(f"{ADMIN}/staff/new")
+    new = {"username": "wu.gang", "name": "吴刚", "role": "staff", "windows": "w1", "password": "keypad sign-in"}
+    assert admin.post(f"{ADMIN}/staff/new", new).status_code == 303
+
+    async def press_open(msg_id: str, staff: str) -> dict[str, Any]:
+        keypad = "keypad-w1"
+        async with aiomqtt.Client("127.0.0.1", MQTT_PORT, username=keypad, password="demo-device") as client:
+            await client.subscribe(topics.device_ack(HALL, keypad), qos=1)
+            body = json.dumps({"msg_id": msg_id, "button": "open", "staff": staff}).encode()
+            await client.publish(topics.device_event(HALL, keypad, "button"), body, qos=1)
+            async with asyncio.timeout(10):
+                async for message in client.messages:
+                    assert isinstance(message.payload, bytes)
+                    ack: dict[str, Any] = json.loads(message.payload)
+                    if ack.get("msg_id") == msg_id:
+                        return ack
+        raise AssertionError("no ack")
+
+    assert asyncio.run(press_open("admin-1", "wu.gang"))["ok"] is True
+    assert window(hall, "w1")["staff"] == "wu.gang"
+    hall.login()
+    hall.act("w1", "close")
+    assert admin.post(f"{ADMIN}/staff/wu.gang", {**new, "password": "", "disabled": "on"}).status_code == 303
+    refused = asyncio.run(press_open("admin-2", "wu.gang"))
+    assert refused["ok"] is False and refused["error"] == "unknown_staff"
 
 
 def test_read_only_pages_and_logout(served: tuple[Hall, Browser]) -> None:

@@ -26,6 +26,9 @@ class AdminDesk:
     store: SqliteAdminStore
     devices: Mapping[str, Sequence[DeviceConfig]] = field(default_factory=dict)  # per hall
     booking: Mapping[str, BookingRules] = field(default_factory=dict)  # halls that take bookings
+    # the enabled accounts, kept in step with the table: for readers other than the web's logins
+    # (the keypads' sign-in over MQTT)
+    accounts: dict[str, StoredAccount] = field(default_factory=dict)
 
     async def start(
         self, accounts: MutableMapping[str, StaffAccountLike], seed: Sequence[StaffAccountLike], now: datetime
@@ -42,8 +45,10 @@ class AdminDesk:
     async def reload(self, accounts: MutableMapping[str, StaffAccountLike]) -> None:
         """Make the live account map what the table says (disabled accounts left out)."""
         stored = await self.store.accounts()
-        accounts.clear()
-        accounts.update({a.username: a for a in stored if not a.disabled})
+        enabled = {a.username: a for a in stored if not a.disabled}
+        for live in (accounts, self.accounts):  # in place: their readers hold these very maps
+            live.clear()
+            live.update(enabled)
 
 
 def admin_desk(conn: HTTPConnection) -> AdminDesk | None:
