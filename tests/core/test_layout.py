@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qms.core import codec
 from qms.core import commands as c
@@ -13,6 +16,8 @@ from qms.core.errors import ConfigError, QmsError, Refused
 from qms.core.estimate import estimate
 from qms.core.hall import Hall
 from qms.core.model import HallConfig, PolicyConfig, PriorityClass, WindowConfig, WindowKind
+from tests.core.test_invariants import CONFIG as INVARIANT_CONFIG
+from tests.core.test_invariants import check_invariants, command_for, step
 from tests.factories import at, small_hall
 
 
@@ -140,3 +145,51 @@ def test_replaying_the_stored_events_rebuilds_the_same_hall() -> None:
 def test_the_command_survives_the_command_log() -> None:
     command = c.ChangeLayout(specialize(small_hall(), "w1", "tax"), "windows", "admin")
     assert codec.command_from_json(codec.command_to_json(command)) == command
+
+
+# ---- random days with layout changes among the other commands (hypothesis) -------------
+
+LAYOUTS = (
+    INVARIANT_CONFIG,
+    specialize(INVARIANT_CONFIG, "w1", "social", "tax"),
+    with_windows(INVARIANT_CONFIG, *INVARIANT_CONFIG.windows, WindowConfig("w9", 9, WindowKind.GENERAL)),
+    replace(
+        INVARIANT_CONFIG,
+        policy=PolicyConfig(starvation_minutes=5, priority_run=None),
+        calling=replace(INVARIANT_CONFIG.calling, auto_recall_seconds=None, max_calls=3),
+    ),
+    with_windows(INVARIANT_CONFIG, *[w for w in INVARIANT_CONFIG.windows if w.id != "w3"]),
+)
+layout_step = st.tuples(st.just("layout"), st.integers(min_value=0, max_value=len(LAYOUTS) - 1))
+mixed = st.lists(st.tuples(st.one_of(step, layout_step), st.integers(min_value=0, max_value=300)), max_size=60)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mixed)
+def test_random_days_with_layout_changes_keep_every_invariant(sequence: list[tuple[tuple[object, ...], int]]) -> None:
+    hall = Hall(INVARIANT_CONFIG)
+    log: list[e.Event] = []
+    now = at(9)
+    for i, (action, seconds) in enumerate(sequence):
+        now += timedelta(seconds=seconds)
+        log += hall.advance(now)
+        if action[0] == "layout":
+            command: c.Command | None = c.ChangeLayout(LAYOUTS[int(action[1])])  # type: ignore[call-overload]
+        else:
+            command = command_for(hall, action, i)
+        assert command is not None
+        before = snapshot(hall)
+        try:
+            events = hall.handle(command, now)
+        except QmsError as err:
+            assert err.code and err.message
+            assert snapshot(hall) == before  # a refused command changes nothing
+            continue
+        log += events
+        check_invariants(hall)
+        assert set(hall.weights) == {w.id for w in hall.windows()} == {w.id for w in hall.config.windows}
+    replayed = Hall(INVARIANT_CONFIG)
+    for event in log:
+        replayed.apply(codec.event_from_json(codec.event_to_json(event)))
+    assert snapshot(replayed) == snapshot(hall)
+    assert replayed.line.waiting() == hall.line.waiting() and replayed.next_deadline() == hall.next_deadline()
