@@ -63,8 +63,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
         desks[service.id] = BookingDesk(booking, PersonHasher(secret), hall_file.site, hall_file.neighbours)
     announcer = build_announcer(service, hall_file.voice, settings.data_dir / VOICE_CACHE)
     devices = DeviceLink(hall_file, settings, service, booking=desks.get(service.id))
-    bookable = {service.id: hall_file.booking} if hall_file.booking is not None else {}
-    admin = AdminDesk(SqliteAdminStore(settings.data_dir / DATABASE_NAME), {service.id: hall_file.devices}, bookable)
+    admin = AdminDesk(SqliteAdminStore(settings.data_dir / DATABASE_NAME), {service.id: hall_file.devices})
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
@@ -74,8 +73,8 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             stack.push_async_callback(store.close)
             await service.start()
             stack.push_async_callback(service.stop)
-            # staff accounts: seeded from the hall file once, then kept by the admin pages
-            await admin.start(app.state.qms.accounts, hall_file.staff, service.now())
+            # staff accounts (seeded from the hall file once) and booking rules kept by the admin pages
+            await admin.start(app.state.qms, hall_file.staff, service.now())
             stack.push_async_callback(admin.store.close)
             if desks:
                 await booking_store.open()

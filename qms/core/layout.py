@@ -153,16 +153,17 @@ def differences(old: HallConfig, new: HallConfig) -> tuple[e.LayoutChange, ...]:
         for key in [*before, *(k for k in after if k not in before)]:
             was, now = before.get(key), after.get(key)
             if was != now:
-                out.append(_change(f"{kind} {key}", was, now))
+                out.append(describe_change(f"{kind} {key}", was, now))
     for part in _PARTS:
         was, now = getattr(old, part), getattr(new, part)
         if was != now:
-            out.append(_change(part, was, now))
+            out.append(describe_change(part, was, now))
     return tuple(out)
 
 
-def _change(subject: str, was: Any, now: Any) -> e.LayoutChange:
-    """A change as the audit log shows it: of a thing kept, only the fields that changed."""
+def describe_change(subject: str, was: Any, now: Any) -> e.LayoutChange:
+    """A change of a core value (a service, a window, the policy, the booking rules) as the
+    audit log shows it: of a thing kept, only the fields that changed; None: did not exist."""
     before = None if was is None else to_json(was)
     after = None if now is None else to_json(now)
     if isinstance(before, dict) and isinstance(after, dict):

@@ -151,10 +151,11 @@ class BookingService(SingleWriter[_Pending]):
         return self.ledger
 
     def _follow_layout(self) -> None:
-        """After the hall's layout changed (ChangeLayout, the admin pages), make the ledger anew
-        over the same bookings: its slots are cut from the hall's hours, and it remembers them."""
+        """After the hall's layout or the booking rules changed (the admin pages), make the ledger
+        anew over the same bookings: its slots are cut from the hall's hours and the rules, and it
+        remembers them."""
         config = self.hall_service.config
-        if self.ledger.hall is config:
+        if self.ledger.hall is config and self.ledger.rules is self.rules:
             return
         ledger = BookingLedger(config, self.rules)
         ledger.load(list(self.ledger.bookings.values()), [e for es in self.ledger.blacklist.values() for e in es])

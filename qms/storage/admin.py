@@ -1,5 +1,8 @@
-"""SQLite storage of what the admin pages keep outside the hall log: staff accounts and the
-audit log (migration 4 of `sqlite.MIGRATIONS`).
+"""SQLite storage of what the admin pages keep outside the hall log: staff accounts, booking
+rules and the audit log (migration 4 of `sqlite.MIGRATIONS`).
+
+Booking rules changed on the admin pages are kept here too (one row per hall) and win over the
+hall file's `[booking]` from then on.
 
 Staff accounts are the server's, not one business day's, so they are rows rather than
 events. The hall file's `[[staff]]` seeds the table on first start; from then on the table is
@@ -20,6 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiosqlite
+
+from qms.core.booking import BookingRules
+from qms.core.codec import from_json, to_json
+from qms.core.errors import QmsError
+from qms.core.layout import describe_change
 
 from . import audit
 from .audit import AuditEntry
@@ -98,6 +106,33 @@ class SqliteAdminStore:
         row = audit.audit_row(hall, at, actor, "staff", subject, before_text, after_text)
         async with self._transaction() as db:
             await db.execute(_UPSERT_ACCOUNT, _row(account, at))
+            await db.execute(audit.INSERT_AUDIT, row)
+
+    async def booking_rules(self, hall: str) -> BookingRules | None:
+        """The booking rules last saved on the admin pages for `hall`, if any."""
+        async with self._locked() as db:
+            rows = list(await db.execute_fetchall("SELECT data FROM booking_rules WHERE hall = ?", (hall,)))
+        if not rows:
+            return None
+        try:
+            return from_json(BookingRules, json.loads(rows[0][0]))
+        except (QmsError, ValueError) as exc:
+            raise StorageError(f"{self.path}: the booking rules of {hall!r} cannot be read: {exc}") from exc
+
+    async def save_booking_rules(
+        self, hall: str, rules: BookingRules, before: BookingRules, actor: str, at: datetime
+    ) -> None:
+        """Keep new booking rules for `hall` and write their audit row, in one transaction."""
+        change = describe_change("booking rules", before, rules)
+        row = audit.audit_row(hall, at, actor, "booking", change.subject, change.before, change.after)
+        data = json.dumps(to_json(rules), ensure_ascii=False, separators=(",", ":"))
+        changed = at.astimezone(UTC).isoformat(timespec="seconds")
+        sql = (
+            "INSERT INTO booking_rules (hall, data, changed_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (hall) DO UPDATE SET data = excluded.data, changed_at = excluded.changed_at"
+        )
+        async with self._transaction() as db:
+            await db.execute(sql, (hall, data, changed))
             await db.execute(audit.INSERT_AUDIT, row)
 
     async def audit(self, hall: str, kind: str | None = None, limit: int = _AUDIT_LIMIT) -> list[AuditEntry]:

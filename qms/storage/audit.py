@@ -16,7 +16,7 @@ from qms.core.events import LayoutChanged
 
 from .base import Record
 
-KINDS = ("services", "windows", "hours", "policy", "staff", "hall")
+KINDS = ("services", "windows", "hours", "policy", "booking", "staff", "hall")
 # the first word of a LayoutChange's subject -> the kind of its audit row
 _KIND_OF_SUBJECT = {"service": "services", "window": "windows", "hours": "hours", "policy": "policy"}
 

@@ -136,6 +136,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             username TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL,
             windows TEXT NOT NULL, disabled INTEGER NOT NULL, changed_at TEXT NOT NULL
         )""",
+        # Booking rules changed on the admin pages (admin.py); they win over the hall file's [booking].
+        "CREATE TABLE booking_rules (hall TEXT PRIMARY KEY, data TEXT NOT NULL, changed_at TEXT NOT NULL)",
     ),
 )
 

@@ -5,6 +5,7 @@ a change that survives `kill -9` and a restart from the same data directory."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -223,6 +224,26 @@ def test_hours_and_policy_forms(served: tuple[Hall, Browser]) -> None:
     assert "starvation_minutes" in admin.get(f"{ADMIN}/audit?kind=policy").text
 
 
+def booking_rules(hall: Hall) -> dict[str, Any]:
+    rules: dict[str, Any] = hall.http.get("/booking").json()["rules"]
+    return rules
+
+
+def test_booking_rules_change_for_the_next_booking(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    page = admin.get(f"{ADMIN}/booking")
+    values = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text))
+    values["late_check_in"] = "refuse"
+    bad = admin.post(f"{ADMIN}/booking", {**values, "per_day": "0", "horizon_days": "x"})
+    assert bad.status_code == 422 and len(errors(bad)) == 2
+    assert booking_rules(hall)["per_day"] == int(values["per_day"])
+    assert admin.post(f"{ADMIN}/booking", {**values, "per_day": "2", "max_no_shows": "5"}).status_code == 303
+    rules = booking_rules(hall)
+    assert rules["per_day"] == 2 and rules["max_no_shows"] == 5 and rules["late_check_in"] == "refuse"
+    audit = html.unescape(admin.get(f"{ADMIN}/audit?kind=booking").text)
+    assert audit.count('class="audit-entry"') == 1 and '"per_day":2' in audit
+
+
 def test_staff_accounts_are_what_the_api_logs_in_with(served: tuple[Hall, Browser]) -> None:
     hall, admin = served
     api_login = f"{hall.base}/api/v1/auth/login"
@@ -295,6 +316,10 @@ def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
         admin.log_in("admin", "admin123")
         admin.get(f"{ADMIN}/windows/w2")
         assert admin.post(f"{ADMIN}/windows/w2", window_form(2, "pension")).status_code == 303
+        values = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', admin.get(f"{ADMIN}/booking").text))
+        assert (
+            admin.post(f"{ADMIN}/booking", {**values, "late_check_in": "ordinary", "per_week": "4"}).status_code == 303
+        )
     finally:
         server.kill()  # kill -9: nothing of the shutdown runs
         Browser.close_all()
@@ -302,6 +327,7 @@ def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
     try:
         hall = Hall(port)
         assert window(hall, "w2")["services"] == ["pension"]
+        assert booking_rules(hall)["per_week"] == 4  # the saved rules win over the hall file's
         hall.login()
         hall.issue("social-insurance-enrolment")  # w2 no longer serves it
         pension = hall.issue("pension")

@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from qms.web.state import web_state
 
-from . import pages, session, staff
+from . import booking_rules, pages, session, staff
 from .desk import AdminDesk
 
 __all__ = ["AdminDesk", "routes"]
@@ -40,7 +40,7 @@ def routes() -> list[BaseRoute]:
         Route("/admin/{hall}/windows/{window}/remove", pages.remove_window, methods=post),
         Route("/admin/{hall}/hours", pages.hours, methods=form),
         Route("/admin/{hall}/policy", pages.policy, methods=form),
-        Route("/admin/{hall}/booking", pages.booking, methods=page),
+        Route("/admin/{hall}/booking", booking_rules.booking, methods=form),
         Route("/admin/{hall}/staff", staff.staff, methods=page),
         Route("/admin/{hall}/staff/{username}", staff.account_form, methods=form),
         Route("/admin/{hall}/devices", pages.devices, methods=page),

@@ -20,6 +20,7 @@ from qms.core.commands import ChangeLayout
 from qms.core.errors import QmsError
 from qms.core.model import HallConfig
 from qms.service import HallService
+from qms.service.booking import BookingService
 from qms.web.auth import Principal
 from qms.web.state import web_state
 from qms.web.templating import error_page, templates
@@ -54,6 +55,12 @@ class AdminRequest:
     @property
     def base(self) -> str:
         return f"/admin/{self.service.id}"
+
+    @property
+    def booking(self) -> BookingService | None:
+        """The hall's booking actor, when it takes online bookings."""
+        desk = web_state(self.request).bookings.get(self.service.id)
+        return None if desk is None else desk.service
 
     def render(self, template: str, section: str, status: int = 200, **context: Any) -> Response:
         """The page `template` in the admin layout, with section `section` lit in the menu."""

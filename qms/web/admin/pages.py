@@ -1,5 +1,5 @@
 """The admin pages of a hall's layout: overview, services, windows, hours, policy, and the
-read-only pages of booking rules and devices.
+read-only page of the devices.
 
 A layout change goes to the hall as a `ChangeLayout` command (qms/core/layout.py): stored in
 the hall's log with its audit rows, applied by the running hall at once, replayed after a
@@ -75,8 +75,8 @@ async def remove_service(admin: AdminRequest) -> Response:
     old = config.service(admin.request.path_params["service"])
     if old is None:
         return not_found(admin, ("这个事项", "such service"))
-    booking = admin.desk.booking.get(admin.service.id)
-    if booking is not None and any(b.service == old.id for b in booking.services):
+    booking = admin.booking
+    if booking is not None and booking.rules.bookable(old.id) is not None:
         refused = (
             "未删除：这个事项可以在线预约，请先从预约规则（大厅文件的 [booking]）中去掉它 · "
             "Not removed: citizens can book this service; take it out of the booking rules first"
@@ -213,13 +213,6 @@ async def policy(admin: AdminRequest) -> Response:
 
 
 # ---- read-only pages -------------------------------------------------------------------
-
-
-@admin_page
-async def booking(admin: AdminRequest) -> Response:
-    """`GET /admin/{hall}/booking`: the booking rules in force."""
-    rules = admin.desk.booking.get(admin.service.id)
-    return admin.render("booking.html", "booking", rules=rules)
 
 
 @admin_page
