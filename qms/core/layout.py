@@ -10,7 +10,7 @@ nothing, whatever would strand a ticket or a window:
 
 - a removed window must be closed, with no ticket held at it or sent to it;
 - a window's number changes only while it is closed (the LED bar and the voice name it);
-- a removed service must have no open ticket today;
+- a removed service must have no ticket today (each ticket shows its service's name);
 - a ticket sent to one window must still be served there.
 
 (`HallConfig` itself already checks that every service is served by some window, so a
@@ -97,15 +97,17 @@ def _check_windows(hall: Hall, new: HallConfig) -> None:
 
 
 def _check_services(hall: Hall, new: HallConfig) -> None:
+    # Today's tickets name their service, and every page shows its name: a service is removed
+    # only on a day it has no ticket (before opening), so no ticket outlives its service.
     kept = {s.id for s in new.services}
-    open_tickets: dict[str, int] = {}
+    today: dict[str, int] = {}
     for ticket in hall.tickets():
-        if ticket.is_open and ticket.service not in kept:
-            open_tickets[ticket.service] = open_tickets.get(ticket.service, 0) + 1
-    for service_id, count in open_tickets.items():
+        for service_id in {ticket.service, *(step.service for step in ticket.steps)} - kept:
+            today[service_id] = today.get(service_id, 0) + 1
+    for service_id, count in today.items():
         name = hall.services[service_id].name
         raise Refused(
-            f"{name} has {count} open ticket(s) today: serve them (or wait for tomorrow) before removing it",
+            f"{name} has {count} ticket(s) today: remove it before tomorrow's opening",
             code="service_has_tickets",
         )
 

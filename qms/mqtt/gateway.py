@@ -396,6 +396,8 @@ class Gateway:
             return list(self._windows)
         if isinstance(event, e.LayoutChanged):  # windows added, removed or renamed on the admin pages
             self._windows = {w.id: w for w in self.service.config.windows}
+            self._recent = RecentCalls(self.service.config)
+            self._recent.seed(self.service.hall)
             return list(self._windows)
         if isinstance(event, e.TicketCalled):
             number = event.ticket_id.rsplit("-", 1)[-1]

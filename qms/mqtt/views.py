@@ -61,8 +61,10 @@ class RecentCalls:
         self._calls: dict[str, deque[RecentCall]] = {z: deque(maxlen=RECENT_CALLS) for z in zones(config)}
 
     def add(self, number: str, window_id: str, at: datetime) -> str:
-        """Note a call; returns the zone it belongs to."""
-        w = self._windows[window_id]
+        """Note a call; returns the zone it belongs to ("" for a window the hall no longer has)."""
+        w = self._windows.get(window_id)
+        if w is None:  # removed on the admin pages after it called this ticket
+            return ""
         calls = self._calls[w.zone]
         # a recall moves the ticket to the top instead of listing it twice
         for old in [c for c in calls if c.ticket == number and c.window == window_id]:

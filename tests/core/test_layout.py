@@ -111,6 +111,20 @@ def test_refusals_change_nothing(make, code: str) -> None:
     assert snapshot(hall) == before
 
 
+def test_a_service_goes_only_on_a_day_without_its_tickets() -> None:
+    hall = Hall(small_hall())
+    hall.handle(c.OpenWindow("w1", "zhang"), at(9))
+    without_business = replace(hall.config, services=tuple(s for s in hall.config.services if s.id != "business"))
+    hall.handle(c.IssueTicket("business"), at(9, 1))
+    hall.handle(c.CallNext("w1"), at(9, 2))
+    hall.handle(c.FinishService("w1", next_service="social"), at(9, 3))  # now a social ticket, with a step
+    with pytest.raises(Refused) as err:
+        hall.handle(c.ChangeLayout(without_business), at(9, 4))
+    assert err.value.code == "service_has_tickets"
+    hall.handle(c.ChangeLayout(without_business), at(9, 5, day=24))  # the next day
+    assert "business" not in hall.services and hall.config == without_business
+
+
 def test_a_ticket_sent_to_a_window_keeps_its_service_there() -> None:
     hall = Hall(small_hall())
     hall.handle(c.OpenWindow("w1", "zhang"), at(9))

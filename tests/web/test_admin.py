@@ -200,7 +200,7 @@ def test_services_add_edit_remove_with_field_messages(served: tuple[Hall, Browse
     capped = admin.post(f"{ADMIN}/services/notary", {**good, "daily_cap": "0"})
     assert capped.status_code == 422 and "1–100000" in errors(capped)[0]
     refused = admin.post(f"{ADMIN}/services/notary/remove", {})
-    assert refused.status_code == 409 and "open ticket" in refused.text  # its ticket waits
+    assert refused.status_code == 409 and "ticket(s) today" in refused.text  # its ticket names it
     assert "公证" in admin.get(f"{ADMIN}/services").text
 
 
