@@ -113,6 +113,8 @@ def test_no_session_goes_to_login_and_comes_back(served: tuple[Hall, Browser]) -
     response = visitor.get(f"{ADMIN}/windows")
     assert response.status_code == 303
     assert response.headers["location"] == f"/admin/login?next=/admin/{HALL}/windows"
+    forged = httpx.get(f"{hall.base}{ADMIN}", cookies={"qms_session": "qms1.e30.forged:x"})
+    assert forged.status_code == 303 and forged.headers["location"].startswith("/admin/login")
     wrong = visitor.log_in("admin", "wrong password")
     assert (
         wrong.status_code == 401

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from qms.web.auth import Principal, check_password
-from qms.web.errors import TooManyAttempts
+from qms.web.errors import TooManyAttempts, Unauthorized
 from qms.web.state import web_state
 from qms.web.templating import error_page, templates
 
@@ -47,7 +47,7 @@ def session_principal(request: Request) -> Principal | None:
     state = web_state(request)
     try:
         claims = state.tokens.verify(token, time.time())
-    except Exception:  # Unauthorized: treat as no session, the login page follows
+    except Unauthorized:  # forged, expired or from another secret: no session, the login page follows
         return None
     account = state.accounts.get(claims.username)
     if account is None:
