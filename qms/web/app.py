@@ -51,6 +51,7 @@ from . import (
     voice,
     windows,
 )
+from .bad_ratings import bad_ratings, record_follow_up
 from .booking_desk import BookingDesk
 from .dashboard import dashboard_page, efficiency_figures
 from .errors import CatchAll, on_http_error, on_qms_error
@@ -80,6 +81,8 @@ def routes() -> list[BaseRoute]:
                 Route("/halls/{hall}/efficiency", efficiency_figures, methods=["GET"]),
                 Route("/halls/{hall}/reports/daily", daily_report, methods=["GET"]),
                 Route("/halls/{hall}/reports/daily.csv", daily_report_csv, methods=["GET"]),
+                Route("/halls/{hall}/ratings/bad", bad_ratings, methods=["GET"]),
+                Route("/halls/{hall}/ratings/{id}/follow-up", record_follow_up, methods=["POST"]),
                 Route("/halls/{hall}/windows", windows.index, methods=["GET"]),
                 Route("/halls/{hall}/windows/{window}/{action}", windows.act, methods=["POST"]),
                 Route("/halls/{hall}/tickets", tickets.collection, methods=["GET", "POST"]),
