@@ -47,6 +47,7 @@ from . import (
     halls,
     screen,
     templating,
+    ticket_rating,
     tickets,
     voice,
     windows,
@@ -60,7 +61,7 @@ from .reports import daily_report, daily_report_csv
 from .state import StaffAccountLike, WebState
 from .ticket_page import qr_code as ticket_qr_code
 from .ticket_page import status_page as ticket_status_page
-from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
+from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TicketKeys, TokenSigner
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 16 * 1024
@@ -88,6 +89,7 @@ def routes() -> list[BaseRoute]:
                 Route("/halls/{hall}/tickets", tickets.collection, methods=["GET", "POST"]),
                 Route("/halls/{hall}/tickets/{id}", tickets.show, methods=["GET"]),
                 Route("/halls/{hall}/tickets/{id}/reactivate", tickets.reactivate, methods=["POST"]),
+                Route("/halls/{hall}/tickets/{id}/rating", ticket_rating.rating, methods=["GET", "POST"]),
                 WebSocketRoute("/halls/{hall}/events", events.hall_events),
                 *voice.routes(),
                 # online booking (bookings.py, booking_admin.py)
@@ -149,6 +151,7 @@ def create_app(
         throttle=login_throttle or LoginThrottle(),
         max_body_bytes=max_body_bytes,
         subscriber_queue=subscriber_queue,
+        ticket_keys=TicketKeys(secret),
         bookings=dict(bookings or {}),
     )
 
