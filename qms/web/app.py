@@ -58,6 +58,7 @@ from .dashboard import dashboard_page, efficiency_figures
 from .errors import CatchAll, on_http_error, on_qms_error
 from .kiosk import page as kiosk_page
 from .reports import daily_report, daily_report_csv
+from .reports_page import reports_page
 from .state import StaffAccountLike, WebState
 from .ticket_page import qr_code as ticket_qr_code
 from .ticket_page import status_page as ticket_status_page
@@ -114,6 +115,7 @@ def routes() -> list[BaseRoute]:
         Route("/t/{hall}/{ticket}/qr.svg", ticket_qr_code, methods=["GET"]),
         Route("/kiosk/{hall}", kiosk_page, methods=["GET"]),
         Route("/dashboard/{hall}", dashboard_page, methods=["GET"]),
+        Route("/reports/{hall}", reports_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=templating.STATIC), name="static"),
     ]
 

@@ -78,19 +78,13 @@
 
   // -- login and choosing the window ---------------------------------------------------------
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    session = null;
-    QmsStaff.login(api, settings.login, $("username").value.trim(), $("password").value)
-      .then(function (data) {
-        session = data;
-        session.window = null;
-        save();
-        say("");
-        choose();
-      })
-      .catch(function (err) { say("登录失败 Login failed: " + err.message, "error"); });
-  });
+  QmsStaff.bindLoginForm(api, settings.login, function (data) {
+    session = data;
+    session.window = null;
+    save();
+    say("");
+    choose();
+  }, function (message) { say(message, "error"); });
 
   function allowed(w) {
     var mine = session.windows || [];

@@ -60,5 +60,17 @@ var QmsStaff = (function () {
     });
   }
 
-  return { load: load, save: save, client: client, login: login, LoggedOut: LoggedOut };
+  /** Bind the page's login form (templates/staff_login.html): on success `done(session)`,
+   * on failure `failed(message)`. */
+  function bindLoginForm(api, url, done, failed) {
+    var form = document.getElementById("login-form");
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      login(api, url, document.getElementById("username").value.trim(), document.getElementById("password").value)
+        .then(done)
+        .catch(function (err) { failed("登录失败 Login failed: " + err.message); });
+    });
+  }
+
+  return { load: load, save: save, client: client, login: login, bindLoginForm: bindLoginForm, LoggedOut: LoggedOut };
 })();
