@@ -20,8 +20,9 @@ from typing import Any
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from qms.core import rating as core_rating
 from qms.core.commands import RateService
-from qms.core.errors import InvalidInput, Refused
+from qms.core.errors import InvalidInput, NotFound, Refused
 from qms.core.hall import Hall
 from qms.core.model import RatingLevel, Ticket
 
@@ -45,19 +46,19 @@ def ticket_key(conn: HTTPConnection, hall_id: str, ticket_id: str) -> str:
 
 def rating_state(hall: Hall, ticket: Ticket, now: datetime) -> dict[str, Any]:
     """Whether the ticket's last ended step can be rated now: `{open, reason, until}`;
-    `reason` is the refusal code when it cannot."""
+    `reason` is the refusal code when it cannot. The core's own rule decides (a dry run of
+    `rating.rate`, which changes nothing), so the page and a rating pad never disagree."""
     if not ticket.steps:
         return {"open": False, "reason": "not_finished", "until": None}
-    step = len(ticket.steps) - 1
-    last = ticket.steps[step]
+    last = ticket.steps[-1]
     until = last.finished_at + timedelta(minutes=hall.config.rating_minutes)
-    ended = hall.ended_steps.get(last.window)
-    if (ticket.id, step) in hall.rated:
-        reason: str | None = "already_rated"
-    elif now > until or ended is None or (ended.ticket_id, ended.step) != (ticket.id, step):
-        reason = "rating_closed"
-    else:
+    try:
+        core_rating.rate(hall, RateService(last.window, RatingLevel.SATISFIED, DEVICE, ticket.id), now)
         reason = None
+    except Refused as refused:
+        reason = "already_rated" if refused.code == "already_rated" else "rating_closed"
+    except NotFound:  # the window is no longer in the hall's configuration
+        reason = "rating_closed"
     return {"open": reason is None, "reason": reason, "until": until.isoformat()}
 
 
