@@ -81,6 +81,7 @@ class Hall:
         self.capacity_memo_key = (-1, -1)
         self._day_ends: datetime | None = None
         self.ended_steps: dict[str, rating.EndedStep] = {}  # window -> its last ended step (ratings)
+        self.last_steps: dict[str, rating.EndedStep] = {}  # ticket -> its last ended step (ratings)
         self.rated: set[tuple[str, int]] = set()  # (ticket, step) already rated
         self.help_at: dict[str, datetime] = {}  # device -> its last call for help
         self._issuing: tuple[date, rules.IssuingDay] | None = None
@@ -512,10 +513,17 @@ class Hall:
     # ---- applying: shared steps ----------------------------------------------------------
 
     def _step_ended(self, window_id: str, card: TicketRecord, step: Step) -> None:
-        staff = self._windows[window_id].staff
-        self.ended_steps[window_id] = rating.EndedStep(
-            card.issued.id, card.issued.number, len(card.steps), staff, step.service, step.finished_at
+        ticket = card.issued
+        ended = rating.EndedStep(
+            ticket.id,
+            ticket.number,
+            len(card.steps),
+            window_id,
+            self._windows[window_id].staff,
+            step.service,
+            step.finished_at,
         )
+        self.ended_steps[window_id] = self.last_steps[ticket.id] = ended
 
     def _reset_day(self) -> None:
         self.yesterday = {tid: card.view() for tid, card in self._cards.items()}
@@ -531,6 +539,7 @@ class Hall:
         self._due.clear()
         self._due_heap.clear()
         self.ended_steps.clear()
+        self.last_steps.clear()
         self.rated.clear()
         self.help_at.clear()
 

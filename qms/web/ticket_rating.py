@@ -2,14 +2,14 @@
 
 `GET /halls/{hall}/tickets/{id}/rating?key=` says whether the ticket's last step can be
 rated now; `POST /halls/{hall}/tickets/{id}/rating {level, key}` rates it through the core's
-`RateService`, the command a window's rating pad sends, so the same rules hold: the step that
-ended last at its window, within the hall's `rating_minutes`, once per ticket step.
+`RateService` naming the ticket, the command a window's rating pad sends, so the same rules
+hold: the ticket's last ended step, within the hall's `rating_minutes`, once per ticket step
+(the window serving the next citizen meanwhile does not cut the citizen off).
 
 Ticket ids are guessable, so both need the ticket's key (`tokens.TicketKeys`), which only
 its QR link and the issuing answer carry; without it they answer 403 `invalid_ticket_key`
 and the status page offers no rating. Refusals have stable codes: `not_finished` (nothing
-ended yet), `already_rated`, `rating_closed` (too late, or the window has served someone
-else since).
+ended yet), `already_rated`, `rating_closed` (too late).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ async def rate(request: Request) -> Response:
     command = RateService(ticket.steps[-1].window, level, DEVICE, ticket.id)
     try:
         await service.submit(command, actor=DEVICE)
-    except Refused as refused:  # the window moved on between the check and the command
+    except Refused as refused:  # rated or too late between the check and the command
         code = "already_rated" if refused.code == "already_rated" else "rating_closed"
         raise Refused(_REFUSALS[code], code=code) from refused
     body = {"level": level.value, "label": level.label, "step": len(ticket.steps) - 1}
