@@ -28,7 +28,11 @@ def _pct(iv: Interval) -> str:
     if math.isnan(iv.mean):
         return "-"
     text = f"{iv.mean * 100:.0f}%"
-    return text + (f" ± {iv.half_width * 100:.0f}" if not math.isnan(iv.half_width) else "")
+    if math.isnan(iv.half_width):
+        return text
+    # a share lies in [0, 100]%: from a few tickets a t-interval would reach past either end
+    half = min(iv.half_width, max(iv.mean, 1.0 - iv.mean))
+    return text + f" ± {half * 100:.0f}"
 
 
 def _min(iv: Interval) -> str:
