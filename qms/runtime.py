@@ -29,6 +29,7 @@ from qms.voice.build import build_announcer
 from qms.web.admin import AdminDesk
 from qms.web.app import create_app
 from qms.web.booking_desk import BookingDesk
+from qms.web.tokens import TicketKeys
 
 DATABASE_NAME = "qms.sqlite3"
 VOICE_CACHE = "voice-cache"  # rendered segments of the voice pack, kept across restarts
@@ -62,7 +63,8 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
         booking = BookingService(service, hall_file.booking, booking_store, StatutoryCalendar())
         desks[service.id] = BookingDesk(booking, PersonHasher(secret), hall_file.site, hall_file.neighbours)
     announcer = build_announcer(service, hall_file.voice, settings.data_dir / VOICE_CACHE)
-    devices = DeviceLink(hall_file, settings, service, booking=desks.get(service.id))
+    keys = TicketKeys(secret)  # the same keys as the app's: the printed QR links carry them
+    devices = DeviceLink(hall_file, settings, service, booking=desks.get(service.id), ticket_key=keys.key)
     admin = AdminDesk(SqliteAdminStore(settings.data_dir / DATABASE_NAME), {service.id: hall_file.devices})
 
     @asynccontextmanager

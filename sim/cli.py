@@ -2,6 +2,7 @@
 
 qms sim run SCENARIO [--replications 20] [--seed 1] [--csv DIR] [--html FILE]
 qms sim compare A B [--replications 20] [--seed 1]
+qms sim plan SCENARIO --within 15 --share 0.9 [--replications 10] [--seed 1] [--csv FILE] [--html FILE]
 qms sim validate [--quick]
 qms sim bench
 qms sim replay DATABASE --hall ID --config HALL.toml [--day 2026-11-23]
@@ -33,6 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("b", type=Path)
     p.add_argument("--replications", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
+
+    p = sub.add_parser("plan", help="windows to staff per half hour for a service target, checked by simulation")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--within", type=float, default=15.0, help="minutes from ticket to call (default 15)")
+    p.add_argument("--share", type=float, default=0.9, help="share of tickets called within them (default 0.9)")
+    p.add_argument("--replications", type=int, default=10)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rounds", type=int, default=8, help="at most this many rounds of simulation")
+    p.add_argument("--csv", type=Path, help="write the plan per pool and slot here")
+    p.add_argument("--html", type=Path, help="write the HTML report of the planned day, the plan first")
 
     p = sub.add_parser("validate", help="the simulator against Erlang C and Cobham (the full table)")
     p.add_argument("--quick", action="store_true")
@@ -84,6 +95,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         _, _, text = compare(load_scenario(args.a), load_scenario(args.b), args.replications, args.seed)
         print(text)
         return 0
+    if args.what == "plan":
+        from .planning.command import plan
+
+        return plan(args)
     if args.what == "validate":
         from . import theory
 

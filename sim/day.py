@@ -29,7 +29,7 @@ from qms.core import commands as c
 from qms.core import events as e
 from qms.core.errors import QmsError
 from qms.core.hall import Hall
-from qms.core.model import HallConfig, WindowState
+from qms.core.model import Channel, HallConfig, PriorityClass, WindowState
 
 from .citizens import Citizen, Outcome
 from .kernel import Environment
@@ -105,6 +105,12 @@ class HallDay:
         # the call may stand for the start of service only where no timer acts on a called ticket
         self._call_starts = self._by_hand and config.calling.max_calls > 1
         self.commands = 0
+        # commands are values: the same keypress at the same window is made once and reused
+        windows = [w.id for w in config.windows]
+        self._call = {w: c.CallNext(w, staff_name) for w in windows}
+        self._start = {w: c.StartService(w, staff_name) for w in windows}
+        self._done = {w: c.FinishService(w, actor=staff_name) for w in windows}
+        self._takes: dict[tuple[str, Channel, PriorityClass], c.IssueTicket] = {}
         # arrivals are scheduled one at a time, which keeps the heap small
         self._next_arrival = 0
         if citizens:
@@ -129,7 +135,7 @@ class HallDay:
 
     def _handle(self, command: c.Command) -> list[e.Event]:
         self.commands += 1
-        now = self._dt(self.env.now)
+        now = self.origin + timedelta(seconds=self.env.now)
         events = self.hall.handle(command, now)
         if self._recorder is not None:
             self._recorder(now, command, events)
@@ -202,8 +208,15 @@ class HallDay:
         if self._next_arrival < len(self.citizens):
             following = self.citizens[self._next_arrival]
             self.env.at(following.arrive, self._arrive, following)
-        appointment = None if citizen.appointment is None else self._dt(citizen.appointment)
-        command = c.IssueTicket(citizen.service, citizen.channel, citizen.klass, appointment_at=appointment)
+        if citizen.appointment is None:
+            key = (citizen.service, citizen.channel, citizen.klass)
+            command = self._takes.get(key)
+            if command is None:
+                command = self._takes[key] = c.IssueTicket(*key)
+        else:
+            command = c.IssueTicket(
+                citizen.service, citizen.channel, citizen.klass, appointment_at=self._dt(citizen.appointment)
+            )
         try:
             events = self._handle(command)
         except QmsError as err:
@@ -235,23 +248,21 @@ class HallDay:
             citizen.walked_away = True
 
     def _at_window(self, window: str, citizen: Citizen) -> None:
-        w = self.hall.window(window)
-        if w.ticket != citizen.ticket or w.state is not WindowState.CALLING:
+        if self.hall.window_state(window) != (WindowState.CALLING, citizen.ticket):
             return  # made a no-show before they got there
         citizen.started = self.env.now
-        self._handle(c.StartService(window, self.staff_name))
+        self._handle(self._start[window])
         self.env.after(citizen.handling, self._finish, window, citizen)
 
     def _finish(self, window: str, citizen: Citizen) -> None:
-        self._handle(c.FinishService(window, actor=self.staff_name))
+        self._handle(self._done[window])
         citizen.finished = self.env.now
         citizen.outcome = Outcome.SERVED
         self._use[window].busy += self.env.now - (citizen.called or self.env.now)
         self._idle_again(window)
 
     def _recall_by_hand(self, window: str, citizen: Citizen) -> None:
-        w = self.hall.window(window)
-        if w.ticket == citizen.ticket and w.state is WindowState.CALLING:
+        if self.hall.window_state(window) == (WindowState.CALLING, citizen.ticket):
             self._handle(c.Recall(window, self.staff_name))
 
     # ---- windows -----------------------------------------------------------------------
@@ -260,7 +271,7 @@ class HallDay:
         if not len(self.hall.line):  # nobody waits: the keypress would call nobody (and change nothing)
             self._idle[window] = None
             return
-        events = self._handle(c.CallNext(window, self.staff_name))
+        events = self._handle(self._call[window])
         for ev in events:
             if type(ev) is e.TicketCalled and ev.window == window:
                 return
@@ -277,7 +288,7 @@ class HallDay:
 
     def _shift(self, shift: ShiftChange) -> None:
         window = shift.window
-        state = self.hall.window(window).state
+        state, _ = self.hall.window_state(window)
         move = shift.move
         if move is StaffMove.OPEN:
             if state is WindowState.CLOSED:
@@ -308,7 +319,7 @@ class HallDay:
 
     def _close(self, window: str) -> None:
         self._idle.pop(window, None)
-        was_staffed = self.hall.window(window).state is not WindowState.PAUSED
+        was_staffed = self.hall.window_state(window)[0] is not WindowState.PAUSED
         self._handle(c.CloseWindow(window, self.staff_name))
         if was_staffed:
             self._staffed(window, False)

@@ -74,10 +74,12 @@ def test_calls_show_on_led_bar_and_screen_tickets_print_ratings_are_stored_a_dea
             assert "A001".encode("gb18030") in job.raw and "事项00".encode("gb18030") in job.raw
             assert job.cut and len(job.qr_codes) == 1
             (link,) = job.qr_codes
-            assert link.startswith(f"{chain.base}/t/{HALL}/") and link.endswith("-A001")
+            page_link, _, key = link.partition("?k=")  # the ticket's key: its holder may rate on the phone
+            assert page_link.startswith(f"{chain.base}/t/{HALL}/") and page_link.endswith("-A001") and len(key) == 16
             async with httpx.AsyncClient(timeout=10) as http:
                 response = await http.get(link)  # the QR code's link is the ticket's status page (一码办事)
             assert response.status_code == 200, response.text
+            assert "非常不满意" in response.text  # the keyed page offers 好差评
             assert "A001" in response.text and "事项00" in response.text
 
             await sign_in(chain)

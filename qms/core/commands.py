@@ -135,9 +135,10 @@ class UnholdTicket:
 
 @dataclass(frozen=True, slots=True)
 class RateService:
-    """A citizen's rating (好差评) on a window's rating pad: it rates the step that ended last
-    at that window, within the hall's `rating_minutes`, once. `ticket` (id or number), when
-    the pad shows it, must be that step's ticket."""
+    """A citizen's rating (好差评), on a window's rating pad or the ticket's page: it rates
+    the step that ended last at that window or, when `ticket` (id or number) is given, that
+    ticket's last ended step, which must have ended at that window; within the hall's
+    `rating_minutes`, once (see rating.py)."""
 
     window: str
     level: RatingLevel

@@ -65,7 +65,7 @@ def issue_ticket(hall: Hall, cmd: c.IssueTicket, now: datetime) -> e.TicketIssue
         raise InvalidInput("a note has at most 200 characters", code="note_too_long")
 
     if channel in rules.SELF_SERVICE:
-        rules.check_hours(hall.config.hours, local)
+        hall.issuing_day(local.date()).check(local.time())
     issued = hall.issued_today.get(service.id, 0)
     # A booking check-in is never turned away by the cap: its place was granted days ahead,
     # within the booking's own capacity (qms.core.ledger), and refusing it at the door would
@@ -85,9 +85,8 @@ def issue_ticket(hall: Hall, cmd: c.IssueTicket, now: datetime) -> e.TicketIssue
 
     count = hall.counters.get(service.prefix, 0) + 1
     number = f"{service.prefix}{count:03d}"
-    assert hall.day is not None
     ticket = Ticket(
-        id=f"{hall.day:%Y%m%d}-{number}",
+        id=hall.ticket_prefix + number,
         number=number,
         service=service.id,
         channel=channel,

@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import commands as c
 from . import events as e
 from .codec import to_json
 from .errors import InvalidInput, Refused
-from .model import HallConfig, TicketState, Window, WindowState, evolve, serves
+from .model import HallConfig, TicketState, WindowState, serves
 from .policy import Streak, WaitingLine
+from .records import WindowRecord
 
 if TYPE_CHECKING:
     from .hall import Hall
@@ -118,30 +120,36 @@ def apply_layout(hall: Hall, event: e.LayoutChanged) -> None:
     hall.config = new
     hall.services = {s.id: s for s in new.services}
     hall.weights = {w.id: serves(w, new.services) for w in new.windows}
-    windows: dict[str, Window] = {}
+    windows: dict[str, WindowRecord] = {}
     for config in new.windows:
-        current = hall._windows.get(config.id)
-        if current is None:
-            windows[config.id] = Window(config.id, config.number, config.kind, WindowState.CLOSED)
-        else:
-            windows[config.id] = evolve(current, number=config.number, kind=config.kind)
+        record = hall._windows.get(config.id)
+        if record is None:
+            record = WindowRecord(config)  # closed
+        elif (record.number, record.kind) != (config.number, config.kind):
+            record.number, record.kind = config.number, config.kind
+            record.changed()
+        windows[config.id] = record
     hall._windows = windows
     hall._streaks = {wid: hall._streaks.get(wid) or Streak() for wid in windows}
     for gone in [wid for wid in hall.ended_steps if wid not in windows]:
         del hall.ended_steps[gone]
     for gone in [s for s in hall.handling_seconds if s not in hall.services]:
         del hall.handling_seconds[gone]
+    hall._issuing = None  # the issuing hours of the day are worked out again from the new hours
+    # the calling rules may have changed: the timers of called tickets are set again
     hall._due.clear()
-    for window in windows.values():
-        if window.state is WindowState.CALLING and window.ticket is not None:
-            due = hall._due_for(hall.ticket(window.ticket))
+    hall._due_heap.clear()
+    for record in windows.values():
+        if record.state is WindowState.CALLING and record.ticket is not None:
+            due = hall._due_for(hall._cards[record.ticket])
             if due is not None:
-                hall._due[window.id] = due
+                hall._due[record.id] = due
+                heappush(hall._due_heap, (due, record.id))
     if new.policy != old.policy:
         hall.line = WaitingLine(new.policy)
-        for ticket in hall.tickets():  # in the order issued, so ties keep their order
-            if ticket.state is TicketState.WAITING:
-                hall._enqueue(ticket)
+        for card in hall._cards.values():  # in the order issued, so ties keep their order
+            if card.state is TicketState.WAITING:
+                hall._enqueue(card)
     hall.staffing += 1  # drops the estimates' capacity memo (estimate.py)
 
 

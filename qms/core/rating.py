@@ -1,9 +1,13 @@
 """Ratings (好差评) and calls for help (呼叫帮办): what a window's rating pad and a help button ask.
 
 A rating pad belongs to a window, and the citizen in front of it has just been served there,
-so a rating is of the step that ended last at that window (finished or transferred), if it
-ended at most `HallConfig.rating_minutes` ago and was not rated yet: one rating per ticket
-step. The rating names the ticket, window, staff member and service of that step.
+so a rating without a ticket is of the step that ended last at that window (finished or
+transferred). A rating that names its ticket (a pad that shows the number, or the citizen's
+own phone through the ticket's keyed link) is of that ticket's last ended step, which must
+have ended at that window: the citizen who rates on the way out is not cut off because the
+window has served the next person meanwhile. Either way the step must have ended at most
+`HallConfig.rating_minutes` ago and not be rated yet: one rating per ticket step. The rating
+names the ticket, window, staff member and service of that step.
 
 A help button may be pressed again and again by a worried citizen; one request per device
 stands for `HELP_REPEAT_SECONDS`, so staff are called once, not ten times.
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import commands as c
 from . import events as e
-from .errors import InvalidInput, Refused
+from .errors import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
     from .hall import Hall
@@ -32,6 +36,7 @@ class EndedStep:
     ticket_id: str
     number: str
     step: int
+    window: str
     staff: str | None
     service: str
     at: datetime
@@ -40,16 +45,26 @@ class EndedStep:
 def rate(hall: Hall, cmd: c.RateService, now: datetime) -> e.ServiceRated:
     """The ServiceRated event for `cmd`, or Refused when there is nothing (more) to rate."""
     hall.window(cmd.window)
-    ended = hall.ended_steps.get(cmd.window)
+    ended = hall.ended_steps.get(cmd.window) if cmd.ticket is None else _ticket_step(hall, cmd.ticket, cmd.window)
     if ended is None or now - ended.at > timedelta(minutes=hall.config.rating_minutes):
         raise Refused("no service ended at this window lately: nothing to rate", code="nothing_to_rate")
-    if cmd.ticket is not None and cmd.ticket not in (ended.ticket_id, ended.number):
-        raise Refused(f"ticket {cmd.ticket} is not the one last served here ({ended.number})", code="not_last_ticket")
     if (ended.ticket_id, ended.step) in hall.rated:
         raise Refused(f"{ended.number} has already rated this service", code="already_rated")
     return e.ServiceRated(
         ended.ticket_id, cmd.window, ended.staff, ended.service, cmd.level, now, ended.step, cmd.device
     )
+
+
+def _ticket_step(hall: Hall, ticket: str, window: str) -> EndedStep | None:
+    """The last ended step of `ticket` (its id or today's number), which must have ended at `window`."""
+    try:
+        ticket_id = hall.ticket(ticket).id
+    except NotFound:
+        ticket_id = hall.ticket(hall.ticket_prefix + ticket).id  # a number such as A001; NotFound if neither
+    ended = hall.last_steps.get(ticket_id)
+    if ended is not None and ended.window != window:
+        raise Refused(f"ticket {ended.number} was not last served at this window", code="not_last_ticket")
+    return ended
 
 
 def request_help(hall: Hall, cmd: c.RequestHelp, now: datetime) -> e.HelpRequested:

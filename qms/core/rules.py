@@ -7,11 +7,12 @@ nothing; the error names the state and what to do instead.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from . import commands as c
 from .errors import IllegalTransition, Refused
-from .model import Channel, DayHours, Hours, IssueBand, TicketState, Window, WindowState
+from .model import Channel, DayHours, Hours, IssueBand, TicketState, WindowState
 
 S = WindowState
 
@@ -56,7 +57,22 @@ _WHY = {
 }
 
 
-def check_window(command: object, window: Window) -> None:
+class WindowLike(Protocol):
+    """What the transition check reads of a window: a `Window` or the hall's working record."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def state(self) -> WindowState: ...
+    @property
+    def staff(self) -> str | None: ...
+    @property
+    def ticket(self) -> str | None: ...
+    @property
+    def pause_reason(self) -> str: ...
+
+
+def check_window(command: object, window: WindowLike) -> None:
     """Raise IllegalTransition unless the window's state allows `command`."""
     allowed = WINDOW_ACTIONS.get(type(command))
     if allowed is None or window.state in allowed:
@@ -82,16 +98,31 @@ def check_ticket(event_name: str, state: TicketState, ticket_number: str) -> Non
 SELF_SERVICE = frozenset({Channel.KIOSK, Channel.MOBILE})
 
 
+class IssuingDay:
+    """One day's self-service issuing hours: its sessions and the dispenser's cutoff, worked
+    out once a day (the check runs on every ticket taken)."""
+
+    __slots__ = ("cutoff", "hours")
+
+    def __init__(self, hours: Hours, day: date) -> None:
+        self.hours = hours.on(day)
+        self.cutoff = issue_cutoff(self.hours, hours.issue_cutoff_minutes) if self.hours.is_open_day else None
+
+    def check(self, now: time) -> None:
+        """Raise Refused unless self-service issuing is open at local time `now`."""
+        cutoff = self.cutoff
+        if cutoff is None:
+            raise Refused("the hall is closed today", code="hall_closed")
+        if now < cutoff:
+            for start, end in self.hours.sessions:
+                if start <= now < end:
+                    return
+        raise Refused(f"tickets are issued {describe(self.hours)}, until {cutoff:%H:%M} today", code="hall_closed")
+
+
 def check_hours(hours: Hours, local: datetime) -> None:
     """Raise Refused unless self-service issuing is open at local time `local`."""
-    day = hours.on(local.date())
-    if not day.is_open_day:
-        raise Refused("the hall is closed today", code="hall_closed")
-    now = local.time()
-    cutoff = issue_cutoff(day, hours.issue_cutoff_minutes)
-    inside = any(start <= now < end for start, end in day.sessions)
-    if not inside or now >= cutoff:
-        raise Refused(f"tickets are issued {describe(day)}, until {cutoff:%H:%M} today", code="hall_closed")
+    IssuingDay(hours, local.date()).check(local.time())
 
 
 def issue_cutoff(day: DayHours, minutes: int) -> time:

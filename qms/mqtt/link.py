@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from qms.config import HallFile, Settings
 from qms.contract import DeviceKind
@@ -30,9 +31,15 @@ class DeviceLink:
     """Broker and gateway of one hall for one server run."""
 
     def __init__(
-        self, hall_file: HallFile, settings: Settings, service: HallService, booking: CheckInDesk | None = None
+        self,
+        hall_file: HallFile,
+        settings: Settings,
+        service: HallService,
+        booking: CheckInDesk | None = None,
+        ticket_key: Callable[[str, str], str] | None = None,
     ) -> None:
         self.hall_file = hall_file
+        self.ticket_key = ticket_key  # (hall, ticket id) -> the key that lets the holder rate
         self.booking = booking  # the hall's booking desk: dispensers check bookings in
         self.settings = settings
         self.service = service
@@ -47,8 +54,12 @@ class DeviceLink:
         return self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
 
     def ticket_url(self, ticket_id: str) -> str:
-        """The link in a ticket's QR code: the ticket's public page (its state, people ahead, wait)."""
-        return f"{self.base_url}/t/{self.service.id}/{ticket_id}"
+        """The link in a ticket's QR code: the ticket's public page (its state, people ahead, wait),
+        with the ticket's key when there is one, so that its holder can rate the service there."""
+        url = f"{self.base_url}/t/{self.service.id}/{ticket_id}"
+        if self.ticket_key is not None:
+            url += f"?k={self.ticket_key(self.service.id, ticket_id)}"
+        return url
 
     async def start(self) -> str:
         """Start what the settings ask for; returns one line saying what that is."""

@@ -1,5 +1,5 @@
 """SQLite storage of what the admin pages keep outside the hall log: staff accounts, booking
-rules and the audit log (migration 4 of `sqlite.MIGRATIONS`).
+rules and the audit log (migration 5 of `sqlite.MIGRATIONS`).
 
 Booking rules changed on the admin pages are kept here too (one row per hall) and win over the
 hall file's `[booking]` from then on.

@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from qms.core.commands import Command
-from qms.core.events import Event
+from qms.core.events import Event, TicketCalled
+from qms.core.follow_up import FollowUp, FollowUpStatus
 from qms.core.model import HallConfig, Ticket, Window
 
 
@@ -77,3 +78,13 @@ class Store(Protocol):
 
     async def ratings(self, hall: str, day: date | None = None) -> list[dict[str, Any]]:
         """The hall's ratings (好差评) as stored, one business day if given."""
+
+    async def calls(self, hall: str, day: date) -> list[TicketCalled]:
+        """The calls (TicketCalled events) of one business day, in order: who called which ticket."""
+
+    async def follow_ups(self, hall: str, day: date | None = None) -> list[FollowUp]:
+        """The recorded follow-ups of bad ratings (差评回访), of one business day's ratings if given."""
+
+    async def save_follow_up(self, hall: str, day: date, follow_up: FollowUp, previous: FollowUpStatus | None) -> bool:
+        """Store `follow_up` if the recorded one still has status `previous` (None: none yet),
+        in one transaction; False, storing nothing, when it was changed meanwhile."""

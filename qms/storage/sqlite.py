@@ -36,10 +36,12 @@ import aiosqlite
 
 from qms.core.codec import command_from_json, command_to_json, event_from_json, event_to_json, from_json, to_json
 from qms.core.errors import InvalidInput
-from qms.core.events import DayOpened, Event, LayoutChanged, ServiceRated, TicketIssued
+from qms.core.events import DayOpened, Event, LayoutChanged, ServiceRated, TicketCalled, TicketIssued
+from qms.core.follow_up import FollowUp, FollowUpStatus
 from qms.core.model import HallConfig, Ticket, Window
 
 from . import audit
+from . import follow_ups as _follow_ups
 from .base import Record, StoredCommand
 from .errors import DuplicateRequest, SchemaTooNew, StorageError
 
@@ -120,6 +122,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             day TEXT PRIMARY KEY, working INTEGER NOT NULL, note TEXT NOT NULL, changed_by TEXT NOT NULL,
             changed_at TEXT NOT NULL
         )""",
+    ),
+    (
+        # 差评回访: where the follow-up of each bad rating stands (a rating without a row is
+        # still 待回访), with who moved it last and when (qms.core.follow_up).
+        """CREATE TABLE rating_follow_ups (
+            hall TEXT NOT NULL, ticket TEXT NOT NULL, step INTEGER NOT NULL, day TEXT NOT NULL,
+            status TEXT NOT NULL, note TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at TEXT NOT NULL,
+            PRIMARY KEY (hall, ticket, step)
+        )""",
+        "CREATE INDEX rating_follow_ups_hall_day ON rating_follow_ups (hall, day)",
     ),
     (
         # The audit log of the admin pages (audit.py): one row per change, in the change's own
@@ -326,6 +338,22 @@ class SqliteStore:
             rows = await db.execute_fetchall(sql + " ORDER BY rowid", params)
         names = ("ticket", "step", "day", "window", "staff", "service", "level", "bad", "at", "device")
         return [dict(zip(names, row, strict=True)) | {"bad": bool(row[7])} for row in rows]
+
+    async def calls(self, hall: str, day: date) -> list[TicketCalled]:
+        """The calls (TicketCalled events) of the hall's business day `day`, in order."""
+        async with self._locked() as db:
+            return await _follow_ups.calls(db, hall, day)
+
+    async def follow_ups(self, hall: str, day: date | None = None) -> list[FollowUp]:
+        """The recorded follow-ups of bad ratings, of one business day's ratings if given."""
+        async with self._locked() as db:
+            return await _follow_ups.follow_ups(db, hall, day)
+
+    async def save_follow_up(self, hall: str, day: date, follow_up: FollowUp, previous: FollowUpStatus | None) -> bool:
+        """Store `follow_up` (of a rating of business day `day`) if the recorded one still has
+        status `previous` (None: none recorded); False, storing nothing, if it changed meanwhile."""
+        async with self._locked() as db:
+            return await _follow_ups.save_follow_up(db, hall, day, follow_up, previous)
 
     async def event_count(self, hall: str) -> int:
         """How many events the hall has stored, over all days."""

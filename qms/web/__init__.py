@@ -2,6 +2,6 @@
 
 from .app import API_PREFIX, Runtime, create_app
 from .state import StaffAccountLike
-from .tokens import LoginThrottle, TokenSigner
+from .tokens import LoginThrottle, TicketKeys, TokenSigner
 
-__all__ = ["API_PREFIX", "LoginThrottle", "Runtime", "StaffAccountLike", "TokenSigner", "create_app"]
+__all__ = ["API_PREFIX", "LoginThrottle", "Runtime", "StaffAccountLike", "TicketKeys", "TokenSigner", "create_app"]

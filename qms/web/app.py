@@ -48,19 +48,22 @@ from . import (
     halls,
     screen,
     templating,
+    ticket_rating,
     tickets,
     voice,
     windows,
 )
+from .bad_ratings import bad_ratings, record_follow_up
 from .booking_desk import BookingDesk
 from .dashboard import dashboard_page, efficiency_figures
 from .errors import CatchAll, on_http_error, on_qms_error
 from .kiosk import page as kiosk_page
 from .reports import daily_report, daily_report_csv
+from .reports_page import reports_page
 from .state import StaffAccountLike, WebState
 from .ticket_page import qr_code as ticket_qr_code
 from .ticket_page import status_page as ticket_status_page
-from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TokenSigner
+from .tokens import DEFAULT_TTL_SECONDS, LoginThrottle, TicketKeys, TokenSigner
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 16 * 1024
@@ -81,11 +84,14 @@ def routes() -> list[BaseRoute]:
                 Route("/halls/{hall}/efficiency", efficiency_figures, methods=["GET"]),
                 Route("/halls/{hall}/reports/daily", daily_report, methods=["GET"]),
                 Route("/halls/{hall}/reports/daily.csv", daily_report_csv, methods=["GET"]),
+                Route("/halls/{hall}/ratings/bad", bad_ratings, methods=["GET"]),
+                Route("/halls/{hall}/ratings/{id}/follow-up", record_follow_up, methods=["POST"]),
                 Route("/halls/{hall}/windows", windows.index, methods=["GET"]),
                 Route("/halls/{hall}/windows/{window}/{action}", windows.act, methods=["POST"]),
                 Route("/halls/{hall}/tickets", tickets.collection, methods=["GET", "POST"]),
                 Route("/halls/{hall}/tickets/{id}", tickets.show, methods=["GET"]),
                 Route("/halls/{hall}/tickets/{id}/reactivate", tickets.reactivate, methods=["POST"]),
+                Route("/halls/{hall}/tickets/{id}/rating", ticket_rating.rating, methods=["GET", "POST"]),
                 WebSocketRoute("/halls/{hall}/events", events.hall_events),
                 *voice.routes(),
                 # online booking (bookings.py, booking_admin.py)
@@ -110,6 +116,7 @@ def routes() -> list[BaseRoute]:
         Route("/t/{hall}/{ticket}/qr.svg", ticket_qr_code, methods=["GET"]),
         Route("/kiosk/{hall}", kiosk_page, methods=["GET"]),
         Route("/dashboard/{hall}", dashboard_page, methods=["GET"]),
+        Route("/reports/{hall}", reports_page, methods=["GET"]),
         *admin.routes(),
         Mount("/static", StaticFiles(directory=templating.STATIC), name="static"),
     ]
@@ -148,6 +155,7 @@ def create_app(
         throttle=login_throttle or LoginThrottle(),
         max_body_bytes=max_body_bytes,
         subscriber_queue=subscriber_queue,
+        ticket_keys=TicketKeys(secret),
         bookings=dict(bookings or {}),
     )
 

@@ -27,6 +27,7 @@ from .booking_desk import BookingDesk, booking_desk, booking_view, nearby, new_c
 from .errors import JSON, on_qms_error
 from .payloads import Fields, idempotency_key, read_object, ticket_view
 from .state import hall_service, web_state
+from .ticket_rating import ticket_key
 
 BOOK_FIELDS = ("service", "date", "start", "id_number", "phone", "channel")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -206,6 +207,8 @@ async def check_in(request: Request) -> Response:
     ledger = await desk.service.committed()
     view: dict[str, Any] = {
         "booking": booking_view(ledger, done.booking),
-        "ticket": ticket_view(hall, done.ticket, desk.service.now(), private=True),
+        "ticket": ticket_view(
+            hall, done.ticket, desk.service.now(), private=True, key=ticket_key(request, hall.config.id, done.ticket.id)
+        ),
     }
     return JSON(view, status_code=201)

@@ -23,7 +23,7 @@ from qms.core.model import Outcome
 from qms.core.rules import WINDOW_ACTIONS
 
 from .state import web_state
-from .templating import error_page, templates
+from .templating import no_hall_page, templates
 
 # Keyboard shortcuts, shown on the buttons; console.js binds the same keys (F5 and F11-F12
 # stay the browser's: reload, full screen, developer tools).
@@ -76,15 +76,7 @@ async def console_page(request: Request) -> Response:
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
-        return error_page(
-            request,
-            404,
-            ("没有这个大厅", "No such hall"),
-            (
-                f"本服务器没有编号为「{hall_id}」的大厅，请检查工作台的网址。",
-                f"This server runs no hall {hall_id!r}. Please check the console's address.",
-            ),
-        )
+        return no_hall_page(request, hall_id, ("工作台", "console"))
     config = service.config
     api = f"/api/v1/halls/{config.id}"
     settings = {

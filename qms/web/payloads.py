@@ -160,9 +160,12 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def ticket_view(hall: Hall, ticket: Ticket, now: datetime, *, private: bool = False) -> dict[str, Any]:
+def ticket_view(
+    hall: Hall, ticket: Ticket, now: datetime, *, private: bool = False, key: str | None = None
+) -> dict[str, Any]:
     """A ticket as the API shows it. `private` adds what only its holder and staff see
-    (masked identifiers, the note, the staff member, the steps so far)."""
+    (masked identifiers, the note, the staff member, the steps so far); `key`, given to its
+    holder only, is the key of its status page's link (rating from the phone)."""
     service = hall.services[ticket.service]
     try:
         guess = estimate(hall, ticket.id, now)
@@ -210,6 +213,8 @@ def ticket_view(hall: Hall, ticket: Ticket, now: datetime, *, private: bool = Fa
                 for step in ticket.steps
             ],
         )
+    if key is not None:
+        view["key"] = key
     return view
 
 

@@ -16,7 +16,7 @@ from starlette.requests import HTTPConnection
 from qms.core.errors import NotFound
 from qms.service import HallService
 
-from .tokens import LoginThrottle, TokenSigner
+from .tokens import LoginThrottle, TicketKeys, TokenSigner
 
 if TYPE_CHECKING:  # booking_desk imports this module
     from .booking_desk import BookingDesk
@@ -53,6 +53,7 @@ class WebState:
     throttle: LoginThrottle
     max_body_bytes: int
     subscriber_queue: int  # events a websocket client may fall behind before it is cut off
+    ticket_keys: TicketKeys  # the keys in tickets' QR links (rating from a phone)
     bookings: Mapping[str, BookingDesk] = field(default_factory=dict)  # the halls that take online bookings
 
 

@@ -10,8 +10,13 @@ follows after a server restart (the socket reconnects by itself with a back-off)
 (`?near=` on the address, 3 by default). The page shows only what the public ticket carries:
 number, service, state, window, people ahead and wait, never an ID number or a phone.
 
+With the ticket's key in the address (`?k=`, what the printed and shown QR codes carry) the
+page also offers 好差评 once a step has ended (`ticket_rating.py`): five levels, 非常满意 to
+非常不满意. Without it, or with a wrong one, the page shows the status only: ticket ids are
+guessable, keys are not.
+
 `/t/{hall}/{ticket}/qr.svg` is the QR code of the page's own address, drawn server-side,
-for the kiosk's confirmation.
+for the kiosk's confirmation; given the ticket's key (`?k=`) it puts the key in the address.
 """
 
 from __future__ import annotations
@@ -25,13 +30,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qms.core.errors import NotFound
+from qms.core.model import RatingLevel
 
 from .payloads import ticket_view
 from .state import web_state
 from .templating import error_page as _page
 from .templating import templates
+from .ticket_rating import rating_state
 
 NEAR_DEFAULT, NEAR_MAX = 3, 50
+LEVELS_EN = {
+    RatingLevel.VERY_SATISFIED: "Very satisfied",
+    RatingLevel.SATISFIED: "Satisfied",
+    RatingLevel.BASICALLY_SATISFIED: "Fairly satisfied",
+    RatingLevel.DISSATISFIED: "Dissatisfied",
+    RatingLevel.VERY_DISSATISFIED: "Very dissatisfied",
+}
 POLL_SECONDS = 5
 
 
@@ -83,6 +97,8 @@ async def status_page(request: Request) -> Response:
         )
     view: dict[str, Any] = ticket_view(hall, ticket, service.now())
     config = service.config
+    key = request.query_params.get("k")
+    keyed = web_state(request).ticket_keys.valid(config.id, ticket.id, key)
     settings = {
         "hall": config.id,
         "ticket": ticket.id,
@@ -91,8 +107,21 @@ async def status_page(request: Request) -> Response:
         "poll_seconds": POLL_SECONDS,
         "api": f"/api/v1/halls/{config.id}/tickets/{ticket.id}",
         "events": f"/api/v1/halls/{config.id}/events",
+        "rating": None,
     }
-    context = {"hall_name": config.name, "hall_name_en": config.name_en, "ticket": view, "settings": settings}
+    if keyed:
+        settings["rating"] = {
+            "api": f"/api/v1/halls/{config.id}/tickets/{ticket.id}/rating",
+            "key": key,
+            "initial": rating_state(hall, ticket, service.now()),
+        }
+    context = {
+        "hall_name": config.name,
+        "hall_name_en": config.name_en,
+        "ticket": view,
+        "settings": settings,
+        "levels": [(level.value, level.label, LEVELS_EN[level]) for level in RatingLevel] if keyed else [],
+    }
     return templates.TemplateResponse(request, "ticket.html", context, headers={"Cache-Control": "no-store"})
 
 
@@ -117,4 +146,7 @@ async def qr_code(request: Request) -> Response:
     except NotFound:
         return Response("no such ticket today\n", status_code=404, media_type="text/plain; charset=utf-8")
     url = str(request.url_for("ticket_page", hall=hall_id, ticket=ticket_id))
+    key = request.query_params.get("k")
+    if web_state(request).ticket_keys.valid(hall_id, ticket_id, key):
+        url += f"?k={key}"
     return Response(qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -22,6 +22,7 @@ from .auth import Principal, authenticate
 from .errors import JSON
 from .payloads import Fields, idempotency_key, read_object, ticket_view
 from .state import hall_service, web_state
+from .ticket_rating import ticket_key
 
 PUBLIC_CHANNELS = frozenset({Channel.KIOSK, Channel.MOBILE})
 ISSUE_FIELDS = ("service", "channel", "priority", "id_number", "phone", "note", "appointment_at", "escalation")
@@ -65,7 +66,8 @@ async def issue(request: Request) -> Response:
         ticket = hall.ticket(issued.ticket.id)  # as it stands now, for a replayed request
     except NotFound:  # replayed after the day rolled over
         ticket = issued.ticket
-    return JSON({"ticket": ticket_view(hall, ticket, service.now(), private=True)}, status_code=201)
+    key = ticket_key(request, service.id, ticket.id)  # for the QR link the taker is shown
+    return JSON({"ticket": ticket_view(hall, ticket, service.now(), private=True, key=key)}, status_code=201)
 
 
 async def show(request: Request) -> Response:

@@ -162,3 +162,28 @@ class LoginThrottle:
             del self._failures[key]
         while len(self._failures) >= self._max_names:
             del self._failures[next(iter(self._failures))]
+
+
+class TicketKeys:
+    """The key in a ticket's QR link that lets its holder rate the service (好差评) from a phone.
+
+    Ticket ids follow a pattern (day and number), so anyone could name any ticket; the key,
+    HMAC-SHA256 of hall and ticket id under a key derived from the server's secret (so it can
+    never be mistaken for a token signature), cut to 96 bits, is known only to whoever got the
+    ticket: the printed or shown QR code, the issuing answer. It is stateless: it survives a
+    restart and needs no table.
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        self._key = hmac.new(secret, b"qms ticket keys v1", hashlib.sha256).digest()
+
+    def key(self, hall: str, ticket_id: str) -> str:
+        """The key of ticket `ticket_id` of hall `hall`, 16 URL-safe characters."""
+        mac = hmac.new(self._key, f"{hall}/{ticket_id}".encode(), hashlib.sha256)
+        return _b64(mac.digest()[:12])
+
+    def valid(self, hall: str, ticket_id: str, key: str | None) -> bool:
+        """Whether `key` is the key of that ticket (compared in constant time)."""
+        if not key or not key.isascii():
+            return False
+        return hmac.compare_digest(self.key(hall, ticket_id), key)

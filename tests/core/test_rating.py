@@ -55,8 +55,11 @@ def test_only_the_last_service_at_that_window_and_only_for_a_while() -> None:
     assert err.value.code == "nothing_to_rate"
     first = served(hall)
     second = served(hall, when=at(9, 20))
-    with pytest.raises(Refused) as err:
+    with pytest.raises(Refused) as err:  # the first ticket's own step ended 11 minutes ago
         hall.handle(c.RateService("w1", RatingLevel.SATISFIED, ticket=first), at(9, 21))
+    assert err.value.code == "nothing_to_rate"
+    with pytest.raises(Refused) as err:
+        hall.handle(c.RateService("w2", RatingLevel.SATISFIED, ticket=second), at(9, 21))
     assert err.value.code == "not_last_ticket"
     with pytest.raises(Refused) as err:  # w2 served nobody
         hall.handle(c.RateService("w2", RatingLevel.SATISFIED), at(9, 21))
@@ -68,6 +71,33 @@ def test_only_the_last_service_at_that_window_and_only_for_a_while() -> None:
         hall.handle(c.RateService("w99", RatingLevel.SATISFIED), at(9, 21))
     (rated,) = hall.handle(c.RateService("w1", RatingLevel.SATISFIED, ticket=second.split("-")[1]), at(9, 22))
     assert isinstance(rated, e.ServiceRated) and rated.ticket_id == second
+
+
+def test_a_named_ticket_rates_its_own_step_after_the_window_has_served_the_next_citizen() -> None:
+    hall = opened()
+    first = served(hall, when=at(9, 10))
+    second = served(hall, when=at(9, 12))  # w1 ended another step meanwhile
+    (rated,) = hall.handle(c.RateService("w1", RatingLevel.SATISFIED, "web", first), at(9, 15))
+    assert isinstance(rated, e.ServiceRated) and (rated.ticket_id, rated.step) == (first, 0)
+    with pytest.raises(Refused) as err:
+        hall.handle(c.RateService("w1", RatingLevel.SATISFIED, "web", first), at(9, 16))
+    assert err.value.code == "already_rated"
+    with pytest.raises(NotFound):
+        hall.handle(c.RateService("w1", RatingLevel.SATISFIED, "web", "Z999"), at(9, 16))
+    # the pad without a ticket still rates the window's last step: the second ticket's
+    (pad,) = hall.handle(c.RateService("w1", RatingLevel.SATISFIED, "pad-w1"), at(9, 16))
+    assert isinstance(pad, e.ServiceRated) and pad.ticket_id == second
+
+
+def test_a_named_ticket_on_its_next_step_still_names_the_staff_of_the_step_rated() -> None:
+    hall = opened()
+    hall.handle(c.IssueTicket("social"), at(9, 10))
+    hall.handle(c.CallNext("w1"), at(9, 10))
+    (finished,) = hall.handle(c.FinishService("w1", next_service="issuing"), at(9, 10, 30))
+    hall.handle(c.CallNext("w2"), at(9, 10, 40))  # li.si calls the next step
+    assert isinstance(finished, e.ServiceFinished)
+    (rated,) = hall.handle(c.RateService("w1", RatingLevel.DISSATISFIED, "web", finished.ticket_id), at(9, 10, 50))
+    assert isinstance(rated, e.ServiceRated) and (rated.staff, rated.service, rated.step) == ("zhang.san", "social", 0)
 
 
 def test_a_transfer_ends_a_step_that_can_be_rated_and_replay_keeps_the_rule() -> None:

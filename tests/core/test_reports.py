@@ -1,4 +1,4 @@
-"""Daily reports grouped by service, window, department and channel."""
+"""Daily reports grouped by service, window, department, staff member and channel."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qms.core import commands as c
+from qms.core import events as e
 from qms.core.hall import Hall
 from qms.core.model import CallingConfig, Channel, Outcome, RatingLevel
-from qms.core.reports import GroupBy, RatingRecord, daily_report, percentile
+from qms.core.reports import CallRecord, GroupBy, RatingRecord, daily_report, percentile, step_staff
 from tests.factories import at, small_hall
 
 
@@ -61,6 +62,52 @@ def test_by_window_department_and_channel() -> None:
     channels = {r.key: r for r in daily_report(hall.config, hall.tickets(), RATINGS, GroupBy.CHANNEL)}
     assert (channels["kiosk"].tickets, channels["staff"].tickets) == (2, 1)
     assert channels["staff"].bad_ratings == 1
+
+
+def calls_of(events: list[e.Event]) -> list[CallRecord]:
+    return [CallRecord(ev.ticket_id, ev.window, ev.staff, ev.at) for ev in events if isinstance(ev, e.TicketCalled)]
+
+
+def test_by_staff_member_the_one_who_called_at_the_window_then() -> None:
+    """w1 changes hands at 9:20 (alice to carol): A001 is alice's, B001 carol's; bob's
+    no-show is his although nothing of it finished."""
+    hall = Hall(small_hall(calling=CallingConfig(recall_cooldown_seconds=0, auto_recall_seconds=None)))
+    events: list[e.Event] = []
+    script = [
+        (c.OpenWindow("w1", "alice"), at(9)),
+        (c.OpenWindow("w2", "bob"), at(9)),
+        (c.IssueTicket("social"), at(9)),
+        (c.IssueTicket("social"), at(9, 1)),
+        (c.IssueTicket("business", channel=Channel.STAFF), at(9, 2)),
+        (c.CallNext("w1"), at(9, 10)),
+        (c.FinishService("w1", Outcome.COMPLETED), at(9, 15)),
+        (c.CallNext("w2"), at(9, 16)),
+        (c.MarkNoShow("w2"), at(9, 20)),
+        (c.CloseWindow("w1"), at(9, 20)),
+        (c.OpenWindow("w1", "carol"), at(9, 21)),
+        (c.CallNext("w1"), at(9, 32)),
+        (c.Recall("w1"), at(9, 33)),
+        (c.FinishService("w1", Outcome.ACCEPTED), at(9, 42)),
+    ]
+    for command, when in script:
+        events += hall.handle(command, when)
+    calls = calls_of(events)
+    assert step_staff(hall.tickets(), calls) == {("20261123-A001", 0): "alice", ("20261123-D001", 0): "carol"}
+    ratings = [*RATINGS, RatingRecord("20261123-A001", "w1", "social", RatingLevel.DISSATISFIED, staff="alice")]
+    names = {"carol": "陈卡罗", "alice": "李爱丽"}
+    rows = daily_report(hall.config, hall.tickets(), ratings, GroupBy.STAFF, calls, names)
+    by_key = {r.key: r for r in rows}
+    assert [r.key for r in rows] == ["carol", "alice", "bob"]  # names' order, then others
+    assert by_key["alice"].name == "李爱丽" and by_key["bob"].name == "bob"
+    assert (by_key["alice"].tickets, by_key["alice"].finished, by_key["alice"].handling_p50) == (1, 1, 5.0)
+    assert (by_key["alice"].ratings, by_key["alice"].bad_ratings) == (1, 1)  # unnamed ratings go nowhere
+    # a recall moves the step's called_at (hall.py): its wait and handling count from 9:33
+    assert (by_key["carol"].tickets, by_key["carol"].wait_p50, by_key["carol"].handling_p50) == (1, 31.0, 9.0)
+    assert (by_key["bob"].tickets, by_key["bob"].no_shows, by_key["bob"].handling_p50) == (1, 1, None)
+    # without the calls only the staff member a ticket is with now is known (D001 waits for
+    # issuing, so carol is lost), and no step's handling time
+    rows = daily_report(hall.config, hall.tickets(), [], GroupBy.STAFF)
+    assert [(r.key, r.handling_p50) for r in rows] == [("alice", None), ("bob", None)]
 
 
 def test_an_empty_day_has_no_rows() -> None:

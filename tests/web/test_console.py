@@ -94,6 +94,8 @@ async def test_an_unknown_hall_is_a_404_page(api: Api) -> None:
 @pytest.mark.anyio
 async def test_the_console_script_and_style_are_served(api: Api) -> None:
     script = await api.client.get("/static/console/console.js")
-    assert script.status_code == 200 and "sessionStorage" in script.text
+    assert script.status_code == 200 and "QmsStaff.bindLoginForm" in script.text
+    shared = await api.client.get("/static/staff/session.js")  # the staff pages' login
+    assert shared.status_code == 200 and "sessionStorage" in shared.text
     style = await api.client.get("/static/console/console.css")
     assert style.status_code == 200 and ".actions" in style.text

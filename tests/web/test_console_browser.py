@@ -157,7 +157,7 @@ def test_a_visit_with_the_keyboard_transfer_pause_the_keypad_in_step_and_a_resta
 
         # a token the server refuses: back to the login form, in plain words
         spoil = "k => { const s = JSON.parse(sessionStorage.getItem(k)); s.token = 'x.y';"
-        page.evaluate(spoil + " sessionStorage.setItem(k, JSON.stringify(s)); }", f"qms-console:{HALL}")
+        page.evaluate(spoil + " sessionStorage.setItem(k, JSON.stringify(s)); }", f"qms-staff:{HALL}")
         page.reload()
         expect(page.locator("#login-view")).to_be_visible()
         expect(page.locator("#message")).to_contain_text("重新登录")

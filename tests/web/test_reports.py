@@ -69,3 +69,52 @@ async def test_bad_requests_get_a_clear_error(api: Api, query: str, status: int,
     for path in ("/reports/daily", "/reports/daily.csv"):
         response = await api.client.get(api.url(path + query), headers=headers)
         assert response.status_code == status and response.json()["error"]["code"] == code
+
+
+@pytest.mark.anyio
+async def test_by_staff_member_from_the_calls_and_over_a_range_of_days(api: Api) -> None:
+    """alice serves the first day's ticket at w1; the next day bob serves one at w1 (alice's
+    window yesterday) and is rated badly."""
+    await served_day(api)
+    api.clock.advance(24 * 3600)
+    await api.issue("social")
+    await api.ok("w1", "open", user="bob")
+    await api.ok("w1", "call-next", user="bob")
+    api.clock.advance(120)
+    await api.ok("w1", "finish", user="bob", outcome="completed")
+    await api.service.submit(c.RateService("w1", RatingLevel.VERY_DISSATISFIED))
+    first = await api.get("/reports/daily?day=2026-11-23&by=staff", headers=bearer("alice"))
+    assert [(r["key"], r["name"], r["tickets"], r["handling_p50"], r["bad_ratings"]) for r in first["rows"]] == [
+        ("alice", "王丽", 1, 5.0, 1)
+    ]
+    both = await api.get("/reports/daily?from=2026-11-23&to=2026-11-24&by=staff", headers=bearer("alice"))
+    assert (both["from"], both["to"]) == ("2026-11-23", "2026-11-24")
+    rows = {r["key"]: r for r in both["rows"]}
+    assert (rows["alice"]["tickets"], rows["bob"]["tickets"], rows["bob"]["handling_p50"]) == (1, 1, 2.0)
+    assert (rows["bob"]["ratings"], rows["bob"]["bad_ratings"]) == (1, 1)
+    services = await api.get("/reports/daily?from=2026-11-23&to=2026-11-24", headers=bearer("alice"))
+    assert {r["key"]: r["tickets"] for r in services["rows"]} == {"social": 2, "tax": 1}
+    response = await api.client.get(
+        api.url("/reports/daily.csv?from=2026-11-23&to=2026-11-24&by=staff"), headers=bearer("bob")
+    )
+    assert "yuexiu-2026-11-23_2026-11-24-staff.csv" in response.headers["content-disposition"]
+    lines = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert [(line["key"], line["name"], line["no_shows"]) for line in lines] == [
+        ("alice", "王丽", "0"),
+        ("bob", "李明", "0"),
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("?day=2026-11-23&from=2026-11-23", "invalid_range"),
+        ("?from=2026-11-24&to=2026-11-23", "invalid_range"),
+        ("?from=2026-01-01&to=2026-03-01", "range_too_long"),
+        ("?from=yesterday", "invalid_date"),
+    ],
+)
+async def test_a_wrong_range_is_refused(api: Api, query: str, code: str) -> None:
+    response = await api.client.get(api.url("/reports/daily" + query), headers=bearer("alice"))
+    assert response.status_code == 422 and response.json()["error"]["code"] == code

@@ -1,7 +1,8 @@
 /* The staff console (窗口工作台): log in, open a window, act on it, follow it live.
  *
  * Every action is `POST /api/v1/halls/{hall}/windows/{window}/{action}` with the bearer token
- * kept in sessionStorage (see qms/web/console.py for why no CSRF token is needed). The state
+ * kept in sessionStorage by the staff pages' shared login (static/staff/session.js; see
+ * qms/web/console.py for why no CSRF token is needed). The state
  * shown - the window, its current ticket with the steps of its visit, the queues it serves,
  * the tickets it holds - is read from the API; the hall's events websocket only says *when*
  * to read it again, so an action from the physical keypad or another client shows at once.
@@ -12,7 +13,6 @@
   "use strict";
 
   var settings = JSON.parse(document.getElementById("console-settings").textContent);
-  var KEY = "qms-console:" + settings.hall;
   var BACKOFF_MIN_MS = 500, BACKOFF_MAX_MS = 5000;
   var STATES = {
     closed: "已关窗 Closed", idle: "空闲 Idle", calling: "呼叫中 Calling", serving: "办理中 Serving",
@@ -31,7 +31,7 @@
     resume: "窗口已恢复", close: "窗口已关闭", open: "窗口已开",
   };
 
-  var session = load();
+  var session = QmsStaff.load(settings.hall);
   var windows = {}; // id -> window view
   var current = null; // the window's current ticket (private view) or null
   var socket = null, attempt = 0, refreshTimer = null, refreshing = false, again = false;
@@ -39,8 +39,7 @@
   settings.services.forEach(function (s) { services[s.id] = s; });
 
   function $(id) { return document.getElementById(id); }
-  function load() { try { return JSON.parse(sessionStorage.getItem(KEY)) || null; } catch (e) { return null; } }
-  function save() { if (session) sessionStorage.setItem(KEY, JSON.stringify(session)); else sessionStorage.removeItem(KEY); }
+  function save() { QmsStaff.save(settings.hall, session); }
 
   function say(text, kind) {
     var box = $("message");
@@ -54,26 +53,12 @@
     $("who").textContent = session ? session.name + "（" + session.username + "）" : "";
   }
 
-  function LoggedOut(message) { this.message = message; }
-
-  function api(method, url, body) {
-    var headers = { Accept: "application/json" };
-    if (session) headers.Authorization = "Bearer " + session.token;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    return fetch(url, {
-      method: method, headers: headers, cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        if (r.status === 401 && session && url !== settings.login) {
-          logout("登录已失效，请重新登录。Your login has expired; please log in again.");
-          throw new LoggedOut(data.error ? data.error.message : "logged out");
-        }
-        if (!r.ok) throw new Error(data.error ? data.error.message : "HTTP " + r.status);
-        return data;
-      });
-    });
-  }
+  var LoggedOut = QmsStaff.LoggedOut;
+  var api = QmsStaff.client({
+    session: function () { return session; },
+    login: settings.login,
+    loggedOut: function () { logout("登录已失效，请重新登录。Your login has expired; please log in again."); },
+  });
 
   function fail(err) {
     if (err instanceof LoggedOut) return;
@@ -93,19 +78,13 @@
 
   // -- login and choosing the window ---------------------------------------------------------
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    session = null;
-    api("POST", settings.login, { username: $("username").value.trim(), password: $("password").value })
-      .then(function (data) {
-        session = { token: data.token, username: data.username, name: data.name, role: data.role,
-                    windows: data.windows, window: null };
-        save();
-        say("");
-        choose();
-      })
-      .catch(function (err) { say("登录失败 Login failed: " + err.message, "error"); });
-  });
+  QmsStaff.bindLoginForm(api, settings.login, function (data) {
+    session = data;
+    session.window = null;
+    save();
+    say("");
+    choose();
+  }, function (message) { say(message, "error"); });
 
   function allowed(w) {
     var mine = session.windows || [];

@@ -205,7 +205,9 @@
     el("done-service-en").textContent = t.service_name_en || "";
     el("done-ahead").textContent = String(t.people_ahead);
     el("done-eta").textContent = t.eta_minutes === null ? "—" : String(t.eta_minutes);
-    el("done-qr").src = settings.status_page + encodeURIComponent(t.id) + "/qr.svg";
+    // the ticket's key puts rating from the phone (好差评) in the QR code's link
+    el("done-qr").src = settings.status_page + encodeURIComponent(t.id) + "/qr.svg" +
+      (t.key ? "?k=" + encodeURIComponent(t.key) : "");
     el("done").setAttribute("data-ticket", t.id);
     el("done").hidden = false;
     var left = settings.return_seconds;

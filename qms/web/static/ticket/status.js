@@ -6,6 +6,10 @@
  * also follows when the socket cannot connect. When the connection drops the page keeps the
  * last state, shows "reconnecting" and reconnects by itself, backing off from 0.5 s to 5 s.
  * The server computes people ahead and the wait; this only shows them.
+ *
+ * With the ticket's key (settings.rating, only when the address carries a valid one) the page
+ * offers 好差评 while the server says the last step can be rated, and posts the chosen level
+ * once; the server's refusal (already rated, too late) is shown in plain words.
  */
 (function () {
   "use strict";
@@ -65,6 +69,66 @@
     el("near").hidden = !(waiting && t.people_ahead <= settings.near);
     el("updated").textContent = clock.format(new Date()); // the hall's time, wherever the phone is
     ended = t.state === "finished" || t.state === "expired";
+    // a step ends when the state changes (finished, or back to waiting after a transfer)
+    if (rating && t.state !== lastState) { lastState = t.state; rated(); }
+  }
+
+  // -- 好差评 ---------------------------------------------------------------------------------
+
+  var rating = settings.rating;
+  var lastState = null, sending = false;
+  var REASONS = {
+    already_rated: ["您已评价，感谢您的反馈", "Rated. Thank you for your feedback"],
+    rating_closed: ["本次服务的评价时间已过", "The time to rate this service has passed"],
+    invalid_ticket_key: ["此链接不能评价，请扫描号票上的二维码", "This link cannot rate: scan the QR code on your ticket"],
+  };
+
+  function offer(state) {
+    // state: {open, reason} from the server
+    el("rating").hidden = !state.open;
+    var done = REASONS[state.reason];
+    el("rating-done").hidden = !done;
+    if (done) { el("rating-done-zh").textContent = done[0]; el("rating-done-en").textContent = done[1]; }
+  }
+
+  function rated() {
+    fetch(rating.api + "?key=" + encodeURIComponent(rating.key), { cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) { if (body && body.rating) offer(body.rating); })
+      .catch(function () { /* tried again at the next change */ });
+  }
+
+  function rate(level) {
+    if (sending) return;
+    sending = true;
+    var buttons = document.querySelectorAll(".level");
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    fetch(rating.api, {
+      method: "POST", cache: "no-store",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ level: level, key: rating.key }),
+    })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        if (res.ok) { offer({ open: false, reason: "already_rated" }); return; }
+        var code = res.body.error ? res.body.error.code : "";
+        offer({ open: false, reason: REASONS[code] ? code : "rating_closed" });
+      })
+      .catch(function () {
+        el("rating-done").hidden = false;
+        el("rating-done-zh").textContent = "网络不通，请稍后再试";
+        el("rating-done-en").textContent = "No connection: please try again";
+      })
+      .then(function () {
+        sending = false;
+        Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+      });
+  }
+
+  if (rating) {
+    Array.prototype.forEach.call(document.querySelectorAll(".level"), function (b) {
+      b.addEventListener("click", function () { rate(b.getAttribute("data-level")); });
+    });
   }
 
   function conn(state, zh, en) {
@@ -113,7 +177,9 @@
     setTimeout(connect, delay);
   }
 
-  show(JSON.parse(document.getElementById("ticket-initial").textContent));
+  var initial = JSON.parse(document.getElementById("ticket-initial").textContent);
+  if (rating) { lastState = initial.state; offer(rating.initial); }
+  show(initial);
   connect();
   setInterval(function () { if (!ended) refresh(); }, settings.poll_seconds * 1000);
 })();
