@@ -1,5 +1,6 @@
 """SQLite storage of what the admin pages keep outside the hall log: staff accounts, booking
-rules and the audit log (migration 5 of `sqlite.MIGRATIONS`).
+rules and the audit log (migration 5 of `sqlite.MIGRATIONS`), and ended staff sessions
+(migration 7, see qms.web.revocations).
 
 Booking rules changed on the admin pages are kept here too (one row per hall) and win over the
 hall file's `[booking]` from then on.
@@ -134,6 +135,34 @@ class SqliteAdminStore:
         async with self._transaction() as db:
             await db.execute(sql, (hall, data, changed))
             await db.execute(audit.INSERT_AUDIT, row)
+
+    async def revoked_sessions(self, now: float) -> tuple[dict[str, int], dict[str, int]]:
+        """The ended sessions (qms.web.revocations): revoked session ids with their expiry, not yet
+        expired, and each account's `not_before`; expired ids are deleted on the way."""
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM revoked_sessions WHERE expires_at <= ?", (int(now),))
+            revoked = await db.execute_fetchall("SELECT session, expires_at FROM revoked_sessions")
+            floors = await db.execute_fetchall("SELECT username, not_before FROM session_floors")
+        return {str(s): int(e) for s, e in revoked}, {str(u): int(n) for u, n in floors}
+
+    async def revoke_session(self, session_id: str, username: str, expires_at: int, now: float) -> None:
+        """Keep a logged-out session id until it expires (and forget the expired ones)."""
+        sql = "INSERT OR REPLACE INTO revoked_sessions (session, username, expires_at) VALUES (?, ?, ?)"
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM revoked_sessions WHERE expires_at <= ?", (int(now),))
+            await db.execute(sql, (session_id, username, expires_at))
+
+    async def end_sessions(self, username: str, not_before: int, audit_row: Sequence[object] = ()) -> None:
+        """Void every token of `username` issued before `not_before` (Unix seconds), with the
+        change's audit row (`audit.audit_row`) if given, in one transaction."""
+        sql = (
+            "INSERT INTO session_floors (username, not_before) VALUES (?, ?) ON CONFLICT (username) "
+            "DO UPDATE SET not_before = max(not_before, excluded.not_before)"
+        )
+        async with self._transaction() as db:
+            await db.execute(sql, (username, not_before))
+            if audit_row:
+                await db.execute(audit.INSERT_AUDIT, tuple(audit_row))
 
     async def audit(self, hall: str, kind: str | None = None, limit: int = _AUDIT_LIMIT) -> list[AuditEntry]:
         """The hall's audit log, newest first, of one kind if given."""

@@ -151,6 +151,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Booking rules changed on the admin pages (admin.py); they win over the hall file's [booking].
         "CREATE TABLE booking_rules (hall TEXT PRIMARY KEY, data TEXT NOT NULL, changed_at TEXT NOT NULL)",
     ),
+    (),  # 6: the device registry's tables
+    (
+        # Ended staff sessions (qms.web.revocations): a logged-out session id until it would have
+        # expired anyway, and per account the time before which every token is void.
+        """CREATE TABLE revoked_sessions (
+            session TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at INTEGER NOT NULL
+        )""",
+        "CREATE TABLE session_floors (username TEXT PRIMARY KEY, not_before INTEGER NOT NULL)",
+    ),
 )
 
 BUSY_TIMEOUT_MS = 5000  # another process (a report, a backup) may hold the write lock briefly

@@ -69,7 +69,8 @@ async def login(request: Request) -> Response:
         state.throttle.failed(username)
         raise Unauthorized("wrong username or password", code="bad_credentials")
     state.throttle.succeeded(username)
-    token, claims = state.tokens.issue(account.username, str(account.role), time.time())
+    issued = state.revocations.issue_at(account.username, time.time())
+    token, claims = state.tokens.issue(account.username, str(account.role), issued)
     return JSON(
         {
             "token": token,
@@ -96,6 +97,8 @@ def authenticate(conn: HTTPConnection) -> Principal:
     account = state.accounts.get(claims.username)
     if account is None:
         raise Unauthorized("the token's account no longer exists", code="invalid_token")
+    if state.revocations.ended(claims):
+        raise Unauthorized("this login was ended (logged out everywhere): log in again", code="token_revoked")
     return Principal(account.username, str(account.role), account)
 
 

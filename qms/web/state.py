@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from qms.core.errors import NotFound
 from qms.service import HallService
 
+from .revocations import SessionRevocations
 from .tokens import LoginThrottle, TicketKeys, TokenSigner
 
 if TYPE_CHECKING:  # booking_desk imports this module
@@ -55,6 +56,7 @@ class WebState:
     subscriber_queue: int  # events a websocket client may fall behind before it is cut off
     ticket_keys: TicketKeys  # the keys in tickets' QR links (rating from a phone)
     bookings: Mapping[str, BookingDesk] = field(default_factory=dict)  # the halls that take online bookings
+    revocations: SessionRevocations = field(default_factory=SessionRevocations)  # logged-out sessions
 
 
 def web_state(conn: HTTPConnection) -> WebState:

@@ -305,9 +305,44 @@ def test_read_only_pages_and_logout(served: tuple[Hall, Browser]) -> None:
     leaving = Browser(hall.base)
     leaving.log_in("admin", "admin123")
     leaving.get(ADMIN)
+    copy = copied(leaving)
+    assert copy.get(ADMIN).status_code == 200
     out = leaving.post("/admin/logout", {})
     assert out.status_code == 303 and 'qms_session=""' in out.headers["set-cookie"]
     assert leaving.get(ADMIN).status_code == 303
+    assert copy.get(ADMIN).status_code == 303  # the session ended on the server, not only in one browser
+    assert admin.get(ADMIN).status_code == 200  # another session of the same account goes on
+
+
+def copied(browser: Browser) -> Browser:
+    """Another client with a copy of `browser`'s session cookie (as a thief would have)."""
+    copy = Browser(str(browser.http.base_url))
+    copy.http.cookies.set("qms_session", browser.http.cookies["qms_session"])
+    return copy
+
+
+def test_log_out_everywhere_ends_cookie_sessions_and_api_tokens(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    admin.get(f"{ADMIN}/staff/new")
+    new = {"username": "he.li", "name": "何丽", "role": "admin", "password": "everywhere one"}
+    assert admin.post(f"{ADMIN}/staff/new", new).status_code == 303
+    other = Browser(hall.base)
+    assert other.log_in("he.li", "everywhere one").status_code == 303
+    api = httpx.post(f"{hall.base}/api/v1/auth/login", json={"username": "he.li", "password": "everywhere one"})
+    bearer = {"authorization": f"Bearer {api.json()['token']}"}
+    assert httpx.get(f"{hall.base}/api/v1/halls/{HALL}/reports/daily", headers=bearer).status_code == 200
+    admin.get(f"{ADMIN}/staff/he.li")
+    assert admin.post(f"{ADMIN}/staff/he.li/logout", {}).status_code == 303
+    assert other.get(ADMIN).status_code == 303
+    me = httpx.get(f"{hall.base}/api/v1/halls/{HALL}/reports/daily", headers=bearer)
+    assert me.status_code == 401 and me.json()["error"]["code"] == "token_revoked"
+    assert other.log_in("he.li", "everywhere one").status_code == 303  # a new login at once works
+    assert other.get(ADMIN).status_code == 200
+    assert admin.post(f"{ADMIN}/staff/no-one/logout", {}).status_code == 404
+    # a reset password ends the sessions made with the old one
+    assert admin.post(f"{ADMIN}/staff/he.li", {**new, "password": "a new secret"}).status_code == 303
+    assert other.get(ADMIN).status_code == 303
+    assert "sessions" in html.unescape(admin.get(f"{ADMIN}/audit?kind=staff").text)
 
 
 def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
@@ -316,7 +351,13 @@ def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
     try:
         admin = Browser(f"http://127.0.0.1:{port}")
         admin.log_in("admin", "admin123")
+        gone = Browser(f"http://127.0.0.1:{port}")
+        gone.log_in("admin", "admin123")
+        gone.get(ADMIN)
+        stolen = gone.http.cookies["qms_session"]
+        assert gone.post("/admin/logout", {}).status_code == 303
         admin.get(f"{ADMIN}/windows/w2")
+        session = admin.http.cookies["qms_session"]
         assert admin.post(f"{ADMIN}/windows/w2", window_form(2, "pension")).status_code == 303
         values = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', admin.get(f"{ADMIN}/booking").text))
         assert (
@@ -328,6 +369,11 @@ def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
     server = start_demo(config, data, port)
     try:
         hall = Hall(port)
+        thief, kept = Browser(hall.base), Browser(hall.base)
+        thief.http.cookies.set("qms_session", stolen)
+        kept.http.cookies.set("qms_session", session)
+        assert thief.get(ADMIN).status_code == 303  # still logged out after the restart
+        assert kept.get(ADMIN).status_code == 200  # while the session not logged out goes on
         assert window(hall, "w2")["services"] == ["pension"]
         assert booking_rules(hall)["per_week"] == 4  # the saved rules win over the hall file's
         hall.login()

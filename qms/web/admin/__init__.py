@@ -43,6 +43,7 @@ def routes() -> list[BaseRoute]:
         Route("/admin/{hall}/booking", booking_rules.booking, methods=form),
         Route("/admin/{hall}/staff", staff.staff, methods=page),
         Route("/admin/{hall}/staff/{username}", staff.account_form, methods=form),
+        Route("/admin/{hall}/staff/{username}/logout", staff.end_sessions, methods=post),
         Route("/admin/{hall}/devices", pages.devices, methods=page),
         Route("/admin/{hall}/audit", pages.audit, methods=page),
     ]

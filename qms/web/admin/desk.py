@@ -9,6 +9,7 @@ can, at once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,7 @@ class AdminDesk:
         ]
         await self.store.seed(seeded, now)
         await self.reload(state.accounts)
+        await state.revocations.load(self.store, time.time())  # tokens use the wall clock
         for hall, desk in state.bookings.items():
             rules = await self.store.booking_rules(hall)
             if rules is not None:

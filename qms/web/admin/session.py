@@ -13,7 +13,9 @@ needs no storage. Every POST is checked before anything else; a missing or wrong
 the same way with a random value in a short-lived `qms_login` cookie (double submit).
 
 Each request re-reads the account named in the token (as the API does), so an account
-disabled or demoted on the admin pages loses its rights at once.
+disabled or demoted on the admin pages loses its rights at once. Logging out ends the session
+on the server too (`revocations.py`): a copy of the cookie is no session afterwards, also
+after a restart.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from qms.web.auth import Principal, check_password
 from qms.web.errors import TooManyAttempts, Unauthorized
 from qms.web.state import web_state
 from qms.web.templating import error_page, templates
+from qms.web.tokens import Claims
 
 from .forms import Form, read_form
 
@@ -40,8 +43,21 @@ LOGIN_PATH = "/admin/login"
 
 
 def session_principal(request: Request) -> Principal | None:
-    """The staff member of the request's session cookie, or None (no, expired or void session)."""
-    token = request.cookies.get(SESSION_COOKIE, "").partition(":")[0]
+    """The staff member of the request's session cookie, or None (no, expired, void or ended
+    session)."""
+    session = _session(request)
+    if session is None:
+        return None
+    claims = session[0]
+    account = web_state(request).accounts.get(claims.username)
+    if account is None:
+        return None
+    return Principal(account.username, str(account.role), account)
+
+
+def _session(request: Request) -> tuple[Claims, str] | None:
+    """The claims and session id of the request's cookie while its session lasts, else None."""
+    token, _, session_id = request.cookies.get(SESSION_COOKIE, "").partition(":")
     if not token:
         return None
     state = web_state(request)
@@ -49,10 +65,9 @@ def session_principal(request: Request) -> Principal | None:
         claims = state.tokens.verify(token, time.time())
     except Unauthorized:  # forged, expired or from another secret: no session, the login page follows
         return None
-    account = state.accounts.get(claims.username)
-    if account is None:
+    if state.revocations.ended(claims, session_id):  # logged out, here or everywhere
         return None
-    return Principal(account.username, str(account.role), account)
+    return claims, session_id
 
 
 def csrf_token(request: Request) -> str:
@@ -144,7 +159,8 @@ async def login_page(request: Request) -> Response:
         state.throttle.failed(username)
         return _render_login(request, next_path, username, "用户名或密码错误 · Wrong user name or password", status=401)
     state.throttle.succeeded(username)
-    token, _ = state.tokens.issue(account.username, str(account.role), time.time())
+    issued = state.revocations.issue_at(account.username, time.time())
+    token, _ = state.tokens.issue(account.username, str(account.role), issued)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -175,10 +191,18 @@ def _render_login(request: Request, next_path: str, username: str, error: str, s
 
 
 async def logout(request: Request) -> Response:
-    """`POST /admin/logout` (with the CSRF token): end the session."""
+    """`POST /admin/logout` (with the CSRF token): end the session, for a copy of the cookie too."""
     form = await read_form(request)
     if not csrf_ok(request, form):
         return csrf_refused(request)
+    session = _session(request)
+    if session is not None:
+        claims, session_id = session
+        state = web_state(request)
+        if session_id:
+            await state.revocations.revoke(session_id, claims, time.time())
+        else:  # a cookie without an id (none is issued so): end all of the account's
+            await state.revocations.end_all(claims.username, time.time())
     response = RedirectResponse(LOGIN_PATH, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=_secure(request), httponly=True, samesite="strict")
     return response

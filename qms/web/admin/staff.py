@@ -1,20 +1,23 @@
 """The staff accounts page: add an account, change its name, role and windows, reset its
-password (stored as an argon2 hash), disable it.
+password (stored as an argon2 hash), disable it, log it out everywhere.
 
 Accounts live in the admin store (qms/storage/admin.py); each change is one transaction with
 its audit row, and the live account map is reloaded right after, so the change holds for the
-next login and the next request of a session. An admin cannot disable or demote their own
+next login and the next request of a session. Resetting the password or disabling the account
+ends its sessions (`revocations.py`), as "log out everywhere" does. An admin cannot disable or demote their own
 account here: a hall must never lock every admin out by mistake.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from qms.passwords import hash_password
+from qms.storage import audit
 from qms.storage.admin import StoredAccount
 from qms.web.state import web_state
 
@@ -77,7 +80,27 @@ async def account_form(admin: AdminRequest) -> Response:
     now = admin.service.now()
     await admin.desk.store.save_account(admin.service.id, account, old, admin.principal.username, now)
     await admin.desk.reload(web_state(admin.request).accounts)
+    if old is not None and (password_hash or (disabled and not old.disabled)):
+        # a reset password or a disabled account ends the account's sessions: an old login
+        # must not outlive the password it was made with, nor come back when it is enabled again
+        await web_state(admin.request).revocations.end_all(username, time.time())
     return admin.saved("/staff")
+
+
+@admin_page
+async def end_sessions(admin: AdminRequest) -> Response:
+    """`POST /admin/{hall}/staff/{username}/logout`: log the account out everywhere (every
+    browser and window console it is logged in on), audited."""
+    username = admin.request.path_params["username"]
+    accounts = {a.username: a for a in await admin.desk.store.accounts()}
+    if username not in accounts:
+        return not_found(admin, (f"用户名为「{username}」的账号", f"account {username!r}"))
+    at = admin.service.now()
+    row = audit.audit_row(
+        admin.service.id, at, admin.principal.username, "staff", f"staff {username}", "", '{"sessions":"ended"}'
+    )
+    await web_state(admin.request).revocations.end_all(username, time.time(), row)
+    return admin.saved(f"/staff/{username}")
 
 
 def _values(account: StoredAccount | None) -> dict[str, str]:
