@@ -171,8 +171,29 @@
     refreshTimer = setTimeout(function () { refreshTimer = null; refresh(); }, 80);
   }
 
+  // The services follow the hall's layout: every refresh brings them with the queues (an
+  // admin may rename, add or remove one while the console is open).
+  function followServices(queues) {
+    services = {};
+    queues.forEach(function (q) { services[q.service] = { id: q.service, name: q.name, name_en: q.name_en, department: q.department }; });
+    var select = document.querySelector('#dialog-transfer select[name="to_service"]');
+    var chosen = select.value;
+    select.length = 1;
+    queues.forEach(function (q) {
+      var opt = document.createElement("option");
+      opt.value = q.service;
+      opt.textContent = (q.department ? q.department + " · " : "") + q.name;
+      select.appendChild(opt);
+    });
+    select.value = services[chosen] ? chosen : "";
+    if (chosen && !services[chosen]) {
+      say("所选业务已停办，请重新选择。The chosen service is no longer offered; choose again.", "error");
+    }
+  }
+
   function render(list, queues, tickets) {
     if (!session) return;
+    followServices(queues);
     windows = {};
     list.forEach(function (w) { windows[w.id] = w; });
     var w = windows[session.window];
@@ -424,6 +445,7 @@
         connection("online");
         refresh(); // the state may have moved on while the page was away
       } else {
+        if (data.type === "LayoutChanged") fillTransferWindows(); // windows renamed, added or removed
         scheduleRefresh();
       }
     };

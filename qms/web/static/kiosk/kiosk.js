@@ -4,6 +4,12 @@
  * the hall's events websocket reports something (at most once a second) and every 10 s
  * anyway. The socket reconnects by itself, backing off from 0.5 s to 5 s. Taking a ticket
  * sends an Idempotency-Key, so a tap retried after a lost answer gives the same ticket.
+ *
+ * A `LayoutChanged` event (an admin renamed, added or removed a service) makes the page fetch
+ * itself again and put in the new departments and services, keeping the citizen's search and
+ * department. While a ticket's confirmation or the check-in is on screen this waits until the
+ * page returns to the start; a service that went away meanwhile is said in plain words when
+ * tapped (`unknown_service`) and the list is fetched at once.
  */
 (function () {
   "use strict";
@@ -40,6 +46,7 @@
     booking_cancelled: ["这个预约已取消", "This booking was cancelled"],
     check_in_needs_code: ["请输入预约码或身份证号", "Enter the booking code or the ID number"],
     rate_limited: ["操作太频繁，请稍后再试", "Too many requests: please wait a moment"],
+    unknown_service: ["这个事项已停办或已调整，请重新选择", "This service is no longer offered here: please choose again"],
   };
 
   function problem(code, message) {
@@ -85,7 +92,12 @@
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + settings.events);
     socket.onopen = function () { attempt = 0; el("conn").className = "conn online"; queuesSoon(); };
-    socket.onmessage = function () { queuesSoon(); };
+    socket.onmessage = function (msg) {
+      var data = {};
+      try { data = JSON.parse(msg.data); } catch (e) { /* not an event: counts are asked anyway */ }
+      if (data.type === "LayoutChanged") layoutChanged();
+      queuesSoon();
+    };
     socket.onclose = function () {
       el("conn").className = "conn offline";
       var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
@@ -112,15 +124,61 @@
     el("none").hidden = shown > 0;
   }
 
-  all(".dept").forEach(function (b) {
-    b.addEventListener("click", function () {
-      dept = b.getAttribute("data-dept");
-      all(".dept").forEach(function (o) { o.classList.toggle("on", o === b); });
-      filter();
-      el("services").scrollTop = 0;
-    });
+  function showDept() {
+    all(".dept").forEach(function (o) { o.classList.toggle("on", o.getAttribute("data-dept") === dept); });
+  }
+
+  // delegated: the buttons are put in anew when the layout changes
+  el("depts").addEventListener("click", function (e) {
+    var b = e.target.closest(".dept");
+    if (!b) return;
+    dept = b.getAttribute("data-dept");
+    showDept();
+    filter();
+    el("services").scrollTop = 0;
   });
   el("search").addEventListener("input", filter);
+
+  // -- following a layout change ----------------------------------------------------------
+  var layoutPending = false;
+
+  function inProgress() {
+    return busy || !el("done").hidden || (el("check-in") !== null && !el("check-in").hidden);
+  }
+
+  function layoutChanged() {
+    if (inProgress()) { layoutPending = true; return; }  // start() takes it in
+    refreshServices(false);
+  }
+
+  /** Put the departments and services of the page as the server renders it now in place. */
+  function refreshServices(atStart) {
+    layoutPending = false;
+    fetch(location.href, { cache: "no-store" })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
+      .then(function (text) {
+        var fresh = new DOMParser().parseFromString(text, "text/html");
+        var depts = fresh.getElementById("depts");
+        var list = fresh.getElementById("services");
+        if (!depts || !list) return;
+        var browsing = !atStart && (dept !== "" || el("search").value !== "");
+        el("depts").innerHTML = depts.innerHTML;
+        el("services").innerHTML = list.innerHTML;
+        if (!document.querySelector('.dept[data-dept="' + CSS.escape(dept) + '"]')) dept = "";
+        showDept();
+        filter();
+        kiosk.setAttribute("data-layout", String(Date.now())); // for tests and the curious
+        if (browsing) notice();
+      })
+      .catch(function () { layoutPending = true; /* tried again at the next start or event */ });
+  }
+
+  var noticeTimer = null;
+  function notice() {
+    el("layout-notice").hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(function () { el("layout-notice").hidden = true; }, 8000);
+  }
 
   // -- the on-screen keyboard -------------------------------------------------------------
   var KEYS = "1234567890QWERTYUIOPASDFGHJKLZXCVBNM".split("");
@@ -183,9 +241,13 @@
         if (res.ok) { confirm(res.data.ticket); return; }
         var error = res.data.error || {};
         problem(error.code, error.message);
+        if (error.code === "unknown_service") refreshServices(false); // tapped as it was removed
       })
       .catch(function () { problem("network", ""); })
-      .then(function () { busy = false; });
+      .then(function () {
+        busy = false;
+        if (layoutPending && !inProgress()) refreshServices(false);
+      });
   }
 
   function take(service) {
@@ -193,8 +255,9 @@
     settle(post(settings.tickets, { service: service, channel: "kiosk" }));
   }
 
-  all(".service").forEach(function (b) {
-    b.addEventListener("click", function () { take(b.getAttribute("data-service")); });
+  el("services").addEventListener("click", function (e) {
+    var b = e.target.closest(".service");
+    if (b) take(b.getAttribute("data-service"));
   });
 
   function confirm(t) {
@@ -230,10 +293,11 @@
     keyboard(null);
     el("search").value = "";
     dept = "";
-    all(".dept").forEach(function (o) { o.classList.toggle("on", o.getAttribute("data-dept") === ""); });
+    showDept();
     setElderly(false);
     filter();
     el("services").scrollTop = 0;
+    if (layoutPending) refreshServices(true);
   }
   el("done-close").addEventListener("click", start);
   el("problem-close").addEventListener("click", function () { el("problem").hidden = true; });
@@ -269,7 +333,11 @@
       el("check-in").hidden = false;
       keyboard(entry);
     });
-    el("check-in-cancel").addEventListener("click", function () { el("check-in").hidden = true; keyboard(null); });
+    el("check-in-cancel").addEventListener("click", function () {
+      el("check-in").hidden = true;
+      keyboard(null);
+      if (layoutPending && !inProgress()) refreshServices(false);
+    });
     entry.addEventListener("focus", function () { keyboard(entry); });
     el("check-in-go").addEventListener("click", function () {
       var value = entry.value.trim().toUpperCase();

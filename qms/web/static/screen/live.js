@@ -6,7 +6,10 @@
  * A `TicketCalled` (with the ticket's `number`) puts the call on top; since the waits are
  * estimated by the server, any event that may change a queue makes the page ask for
  * /queues again, at most once a second. When the connection drops the last state stays on
- * the screen and the page reconnects by itself, backing off from 0.5 s to 5 s.
+ * the screen and the page reconnects by itself, backing off from 0.5 s to 5 s. A
+ * `LayoutChanged` (windows or services renamed, added, removed on the admin pages) makes it
+ * connect again at once: the new snapshot has the windows, queues and recent calls as they
+ * are named now.
  */
 (function (global) {
   "use strict";
@@ -83,6 +86,7 @@
     }
 
     function onEvent(event) {
+      if (event.type === "LayoutChanged") { resync(); return; }
       var changed = false;
       if (event.type === "TicketCalled") changed = onCall(event);
       else if (event.type === "DayOpened") {
@@ -110,6 +114,13 @@
           queuesBusy = false;
           if (queuesAgain) { queuesAgain = false; refreshQueues(); }
         });
+    }
+
+    function resync() {
+      var old = socket;
+      socket = null; // its close is on purpose: no back-off
+      if (old) old.close();
+      open();
     }
 
     function open() {

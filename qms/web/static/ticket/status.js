@@ -5,7 +5,9 @@
  * event meanwhile asks again once it answers), and every few seconds besides, so that it
  * also follows when the socket cannot connect. When the connection drops the page keeps the
  * last state, shows "reconnecting" and reconnects by itself, backing off from 0.5 s to 5 s.
- * The server computes people ahead and the wait; this only shows them.
+ * The server computes people ahead and the wait; this only shows them. The service's names
+ * come with every answer too, so a service renamed on the admin pages (a `LayoutChanged`
+ * event, like any other) shows its new name.
  *
  * With the ticket's key (settings.rating, only when the address carries a valid one) the page
  * offers 好差评 while the server says the last step can be rated, and posts the chosen level
@@ -59,6 +61,10 @@
 
   function show(t) {
     root.setAttribute("data-state", t.state);
+    if (t.service_name) el("service-zh").textContent = t.service_name;
+    el("service-en").textContent = t.service_name_en || "";
+    el("service-en").hidden = !t.service_name_en;
+    if (t.department !== undefined) el("service-dept").textContent = t.department || "";
     var text = stateText(t);
     el("state-zh").textContent = text[0];
     el("state-en").textContent = text[1];
