@@ -18,6 +18,7 @@ import pytest
 
 from qms.bench.api import free_port
 from qms.contract import topics
+from tests.service.test_booking_service import valid_id
 
 from .test_screen_browser import HALL, Hall, demo_hall, start_demo
 
@@ -244,6 +245,48 @@ def test_booking_rules_change_for_the_next_booking(served: tuple[Hall, Browser])
     assert rules["per_day"] == 2 and rules["max_no_shows"] == 5 and rules["late_check_in"] == "refuse"
     audit = html.unescape(admin.get(f"{ADMIN}/audit?kind=booking").text)
     assert audit.count('class="audit-entry"') == 1 and '"per_day":2' in audit
+
+
+def test_bookable_services_and_their_slots(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    form = f"{ADMIN}/booking/services"
+    assert admin.get(f"{form}/new").status_code == 200
+    bad = admin.post(f"{form}/new", {"service": "no-such", "slot_minutes": "3", "mode": "capacity", "capacity": "-1"})
+    assert bad.status_code == 422 and len(errors(bad)) == 3
+    taken = admin.post(f"{form}/new", {"service": "social-security-card", "slot_minutes": "30", "mode": "capacity"})
+    assert taken.status_code == 422 and "已可预约" in html.unescape(taken.text)
+    share = admin.post(f"{form}/new", {"service": "pension", "slot_minutes": "30", "mode": "share", "share": "150"})
+    assert share.status_code == 422 and len(errors(share)) == 2  # and no daily cap to take as expected
+    assert "pension" not in [b["id"] for b in hall.http.get("/booking").json()["services"]]
+    assert "养老保险待遇申领" not in hall.http.get(f"{hall.base}/book/{HALL}").text
+
+    # pension becomes bookable: on the booking page and its slots at once, audited
+    good = {"service": "pension", "slot_minutes": "30", "mode": "capacity", "capacity": "3"}
+    assert admin.post(f"{form}/new", good).status_code == 303
+    assert "养老保险待遇申领" in hall.http.get(f"{hall.base}/book/{HALL}").text
+    slots = hall.http.get("/slots", params={"service": "pension"}).json()
+    first = next(s for s in slots["slots"] if not s["past"] and s["free"])
+    assert first["capacity"] == 3 and first["end"] > first["start"]
+    assert "pension" in html.unescape(admin.get(f"{ADMIN}/audit?kind=booking").text)
+
+    # with a booking made, the slot length and the removal are refused; places may change
+    body = {"service": "pension", "date": slots["date"], "start": first["start"], "phone": "13812345678"}
+    made = hall.http.post("/bookings", json={**body, "id_number": valid_id(7)})
+    assert made.status_code == 201, made.text
+    code = made.json()["booking"]["code"]
+    admin.get(f"{form}/pension")
+    longer = admin.post(f"{form}/pension", {**good, "slot_minutes": "60"})
+    assert longer.status_code == 409 and "1 个未到期的预约" in html.unescape(longer.text)
+    removed = admin.post(f"{form}/pension/remove", {})
+    assert removed.status_code == 409 and "未删除" in html.unescape(removed.text)
+    assert admin.post(f"{form}/pension", {**good, "capacity": "0"}).status_code == 303
+    assert hall.http.get(f"/bookings/{code}").json()["booking"]["state"] == "booked"  # kept
+    paused = hall.http.post("/bookings", json={**body, "id_number": valid_id(8)})
+    assert paused.status_code == 409, paused.text  # no places: no new booking
+    assert hall.http.delete(f"/bookings/{code}").status_code == 200
+    assert admin.post(f"{form}/pension/remove", {}).status_code == 303
+    assert "pension" not in [b["id"] for b in hall.http.get("/booking").json()["services"]]
+    assert "养老保险待遇申领" not in hall.http.get(f"{hall.base}/book/{HALL}").text
 
 
 def test_staff_accounts_are_what_the_api_logs_in_with(served: tuple[Hall, Browser]) -> None:

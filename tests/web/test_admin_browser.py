@@ -22,7 +22,19 @@ from .test_screen_browser import browser as browser  # the module's one Chromium
 
 pytestmark = pytest.mark.slow
 
-PAGES = ("", "services", "services/pension", "windows", "hours", "policy", "booking", "staff", "devices", "audit")
+PAGES = (
+    "",
+    "services",
+    "services/pension",
+    "windows",
+    "hours",
+    "policy",
+    "booking",
+    "booking/services/new",
+    "staff",
+    "devices",
+    "audit",
+)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from qms.web.state import web_state
 
-from . import booking_rules, pages, session, staff
+from . import bookable, booking_rules, pages, session, staff
 from .desk import AdminDesk
 
 __all__ = ["AdminDesk", "routes"]
@@ -41,6 +41,8 @@ def routes() -> list[BaseRoute]:
         Route("/admin/{hall}/hours", pages.hours, methods=form),
         Route("/admin/{hall}/policy", pages.policy, methods=form),
         Route("/admin/{hall}/booking", booking_rules.booking, methods=form),
+        Route("/admin/{hall}/booking/services/{service}", bookable.service_form, methods=form),
+        Route("/admin/{hall}/booking/services/{service}/remove", bookable.remove_service, methods=post),
         Route("/admin/{hall}/staff", staff.staff, methods=page),
         Route("/admin/{hall}/staff/{username}", staff.account_form, methods=form),
         Route("/admin/{hall}/staff/{username}/logout", staff.end_sessions, methods=post),

@@ -4,8 +4,8 @@
 The rules are kept in the admin store with their audit row (one transaction) and handed to the
 booking actor, which makes its ledger anew over the same bookings before its next answer
 (`BookingService._follow_layout`), so the next booking is judged by the new rules; at start
-the saved rules win over the hall file's. Which services can be booked, and their slots, stay
-as the hall file says.
+the saved rules win over the hall file's. Which services can be booked, and their slots, are
+changed on the same page (`bookable.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from qms.core.booking import BookingRules, LateCheckIn
 from qms.core.errors import ConfigError
+from qms.service.booking import BookingService
 
 from .forms import Form
 from .gate import AdminRequest, admin_page
@@ -59,6 +60,14 @@ def read_rules(form: Form, rules: BookingRules) -> BookingRules | None:
         return None
 
 
+async def store_rules(admin: AdminRequest, booking: BookingService, old: BookingRules, rules: BookingRules) -> None:
+    """Keep new booking rules with their audit row, then put them in force: the booking actor
+    makes its ledger anew over the same bookings before its next answer."""
+    now = admin.service.now()
+    await admin.desk.store.save_booking_rules(admin.service.id, rules, old, admin.principal.username, now)
+    booking.rules = rules
+
+
 @admin_page
 async def booking(admin: AdminRequest) -> Response:
     """`GET|POST /admin/{hall}/booking`: the booking rules in force, and a form to change them."""
@@ -76,9 +85,7 @@ async def booking(admin: AdminRequest) -> Response:
         elif rules == old:
             return admin.saved("/booking")  # nothing changed: nothing to store or audit
         else:
-            now = admin.service.now()
-            await admin.desk.store.save_booking_rules(admin.service.id, rules, old, admin.principal.username, now)
-            service.rules = rules  # the booking actor makes its ledger anew before its next answer
+            await store_rules(admin, service, old, rules)
             return admin.saved("/booking")
     context = {"rules": old, "values": values, "limits": LIMITS, "late": LATE}
     return admin.render("booking.html", "booking", status, **context)

@@ -78,8 +78,9 @@ async def remove_service(admin: AdminRequest) -> Response:
     booking = admin.booking
     if booking is not None and booking.rules.bookable(old.id) is not None:
         refused = (
-            "未删除：这个事项可以在线预约，请先从预约规则（大厅文件的 [booking]）中去掉它 · "
-            "Not removed: citizens can book this service; take it out of the booking rules first"
+            "未删除：这个事项可以在线预约，请先在“预约规则”页把它从可预约事项中去掉 · "
+            "Not removed: citizens can book this service; take it off the bookable services on the "
+            "booking rules page first"
         )
         return _service_page(admin, old, lf.service_values(old), status=409, refused=refused)
     form = admin.form
