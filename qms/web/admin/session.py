@@ -2,7 +2,7 @@
 
 The session cookie holds a staff token of `tokens.py` (signed with the server's secret, with
 its expiry inside) and a random session id after a colon, so a session survives a restart
-and needs no table. The cookie is
+and needs no table of live sessions (only of ended ones, `revocations.py`). The cookie is
 HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Secure when
 the page is served over https, and valid for the whole site (Path=/).
 
