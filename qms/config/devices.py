@@ -13,6 +13,9 @@ devices behind `firmware_bridge`) and how it logs in to the broker:
 One entry may stand for a range of alike devices, as `[[windows]]` does: `numbers = "3-54"`
 with `id_prefix = "keypad-w"` makes keypad-w3 .. keypad-w54, each for the window of the same
 number (`window_prefix` + number, default "w"); devices of a zone get only their ids.
+
+These entries seed the server's stored registry on first start (qms/storage/devices.py); from
+then on the admin pages keep the registry and the stored one wins.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from .sections import ID, MAX_RANGE, WINDOW_RANGE
 
 DEVICE_PREFIX = pattern(re.compile(r"[a-z0-9][a-z0-9-]*"), 'the start of device ids, such as "keypad-w"')
 
+MOSQUITTO_HASH_PATTERN = re.compile(r"\$[67]\$[A-Za-z0-9+/=$]+")
 MOSQUITTO_HASH = pattern(
-    re.compile(r"\$[67]\$[A-Za-z0-9+/=$]+"),
+    MOSQUITTO_HASH_PATTERN,
     'a Mosquitto password hash such as "$7$101$..." made with `mosquitto_passwd`',
 )
 DEFAULT_RATING_MINUTES = 10.0
