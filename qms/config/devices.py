@@ -37,6 +37,8 @@ MOSQUITTO_HASH = pattern(
     'a Mosquitto password hash such as "$7$101$..." made with `mosquitto_passwd`',
 )
 DEFAULT_RATING_MINUTES = 10.0
+#: the managed broker's own users (qms.mqtt.broker): no device may take their names
+RESERVED_IDS = frozenset({"qms-server", "qms-reload-probe"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,10 @@ def parse_devices(root: Table, windows: tuple[WindowConfig, ...], *, demo: bool)
                "password_hash")  # fmt: skip
         kind = t.get("kind", choice(DeviceKind))
         for device_id, window in _ids_and_windows(t, kind):
+            if device_id in RESERVED_IDS:
+                raise t.error(
+                    f"{json.dumps(device_id)} is the server's own broker login; choose another id", _id_key(t)
+                )
             if device_id in where:
                 raise t.error(f"{json.dumps(device_id)} is already the id of {where[device_id]}", _id_key(t))
             where[device_id] = t.path

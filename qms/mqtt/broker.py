@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from qms.config.devices import DeviceConfig
+from qms.config.devices import RESERVED_IDS, DeviceConfig
 from qms.contract import DeviceKind, topics
 from qms.core.errors import ConfigError
 
@@ -42,6 +42,7 @@ SERVER_USER = "qms-server"
 #: with the newest one shows that Mosquitto has re-read the file (see `ManagedBroker.update`)
 RELOAD_USER = "qms-reload-probe"
 PASSWORDS_FILE = "device-passwords.json"
+assert {SERVER_USER, RELOAD_USER} == RESERVED_IDS  # no device can take the server's own logins
 DEFAULT_PORT = 1883
 #: for every client socket: without it Nagle's algorithm and delayed ACKs hold small MQTT
 #: packets back for up to 40 ms, longer than the whole path from keypad to LED bar

@@ -392,7 +392,7 @@ def test_read_only_pages_and_logout(served: tuple[Hall, Browser]) -> None:
     assert leaving.get(ADMIN).status_code == 303
 
 
-def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
+def test_layout_rules_and_devices_survive_kill_and_restart(tmp_path: Path) -> None:
     config, data, port = demo_hall(tmp_path), tmp_path / "data", free_port()
     server = start_demo(config, data, port)
     try:
@@ -404,14 +404,29 @@ def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
         assert (
             admin.post(f"{ADMIN}/booking", {**values, "late_check_in": "ordinary", "per_week": "4"}).status_code == 303
         )
+        assert admin.post(f"{ADMIN}/devices/help-1/remove", {}).status_code == 303
+        assert (
+            admin.post(f"{ADMIN}/devices/new", {"id": "screen-2", "kind": "screen", "zone": "floor2"}).status_code
+            == 303
+        )
     finally:
         server.kill()  # kill -9: nothing of the shutdown runs
         Browser.close_all()
-    server = start_demo(config, data, port)
+    with pytest.MonkeyPatch.context() as env:  # the hall's devices now go to an external broker
+        env.setenv("QMS_MQTT_URL", f"mqtt://qms:secret@127.0.0.1:{free_port()}")
+        server = start_demo(config, data, port)
     try:
         hall = Hall(port)
         assert window(hall, "w2")["services"] == ["pension"]
         assert booking_rules(hall)["per_week"] == 4  # the saved rules win over the hall file's
+        admin = Browser(hall.base)
+        admin.log_in("admin", "admin123")
+        registry = device_ids(admin)
+        assert "screen-2" in registry and "help-1" not in registry  # the stored registry wins over the hall file's
+        page = admin.get(f"{ADMIN}/devices/screen-2")
+        assert "须由该服务器的管理员设置" in page.text and "its operator must set the devices' credentials" in page.text
+        refused = admin.post(f"{ADMIN}/devices/screen-2/credential", {"action": "show"})
+        assert refused.status_code == 409 and 'id="device-password"' not in refused.text
         hall.login()
         hall.issue("social-insurance-enrolment")  # w2 no longer serves it
         pension = hall.issue("pension")

@@ -19,7 +19,8 @@ from .test_screen_browser import browser as browser  # the module's one Chromium
 
 pytestmark = pytest.mark.slow
 
-PAGES = ("", "services", "services/pension", "windows", "hours", "policy", "booking", "staff", "devices", "audit")
+PAGES: tuple[str, ...] = ("", "services", "services/pension", "windows", "hours", "policy", "booking", "staff")
+PAGES += ("devices", "devices/keypad-w1", "audit")
 
 
 def test_an_admin_changes_a_windows_services_and_sees_the_audit(tmp_path: Path, browser: Browser) -> None:

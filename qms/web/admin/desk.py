@@ -10,6 +10,7 @@ device is refused at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ class AdminDesk:
     seed_devices: Mapping[str, Sequence[DeviceConfig]] = field(default_factory=dict)  # the hall file's, per hall
     links: dict[str, DeviceLinkLike] = field(default_factory=dict)  # per hall, set once the links exist
     devices: dict[str, tuple[DeviceConfig, ...]] = field(default_factory=dict)  # the registry in force, per hall
+    # one change at a time goes to the links, so a slower earlier one never lands after a later one
+    _applying: asyncio.Lock = field(default_factory=asyncio.Lock)
     # the enabled accounts, kept in step with the table: for readers other than the web's logins
     # (the keypads' sign-in over MQTT)
     accounts: dict[str, StoredAccount] = field(default_factory=dict)
@@ -75,14 +78,15 @@ class AdminDesk:
     async def devices_changed(self, hall: str) -> None:
         """Load the hall's registry again and put it in force on its device link. A failure
         there (the broker's files) is logged: the registry is stored and holds at the next start."""
-        self.devices[hall] = tuple(await self.store.devices(hall))
-        link = self.links.get(hall)
-        if link is None:
-            return
-        try:
-            await link.apply(self.devices[hall])
-        except Exception:
-            log.exception("hall %s: the changed device registry could not be put in force on the broker", hall)
+        async with self._applying:
+            self.devices[hall] = tuple(await self.store.devices(hall))
+            link = self.links.get(hall)
+            if link is None:
+                return
+            try:
+                await link.apply(self.devices[hall])
+            except Exception:
+                log.exception("hall %s: the changed device registry could not be put in force on the broker", hall)
 
 
 def admin_desk(conn: HTTPConnection) -> AdminDesk | None:

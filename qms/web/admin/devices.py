@@ -11,12 +11,13 @@ operator sets the devices' credentials; the page says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
 
-from qms.config.devices import MOSQUITTO_HASH_PATTERN, DeviceConfig
+from qms.config.devices import MOSQUITTO_HASH_PATTERN, RESERVED_IDS, DeviceConfig
 from qms.contract import WINDOW_KINDS, DeviceKind
 from qms.core.model import ID_PATTERN
 from qms.storage.devices import login_of
@@ -135,7 +136,7 @@ def _read(
             "最多 63 个小写字母、数字或“-”，不以“-”开头",
             'up to 63 of a-z, 0-9 and "-", not starting with "-"',
         )
-        if device_id in registry or device_id == "new":
+        if device_id in registry or device_id == "new" or device_id in RESERVED_IDS:
             form.fail("id", "这个编号已被使用", "this id is taken")
     else:
         device_id = old.id
@@ -194,7 +195,7 @@ def _context(admin: AdminRequest) -> dict[str, Any]:
     link = admin.desk.links.get(admin.service.id)
     registry = _registry(admin)
     return {
-        "devices": sorted(registry.values(), key=lambda d: (d.kind.value, d.id)),
+        "devices": sorted(registry.values(), key=_by_kind_and_number),
         "mode": "off" if link is None else str(link.mode),
         "logins": {d.id: LOGINS[login_of(d)] for d in registry.values()},
         "kinds": KINDS,
@@ -203,6 +204,12 @@ def _context(admin: AdminRequest) -> dict[str, Any]:
         "zones": _zones(admin, registry),
         "bridges": sorted(d.id for d in registry.values() if d.kind is DeviceKind.BRIDGE),
     }
+
+
+def _by_kind_and_number(device: DeviceConfig) -> tuple[str, list[str | int]]:
+    """keypad-w2 before keypad-w10: runs of digits compare as numbers."""
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", device.id)]
+    return device.kind.value, parts
 
 
 def _values(device: DeviceConfig | None) -> dict[str, str]:
