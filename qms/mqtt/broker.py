@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import json
 import logging
 import os
 import pwd
@@ -25,6 +24,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,13 +35,14 @@ from qms.config.devices import RESERVED_IDS, DeviceConfig
 from qms.contract import DeviceKind, topics
 from qms.core.errors import ConfigError
 
+from .device_passwords import PASSWORDS_FILE, device_passwords
+
 log = logging.getLogger(__name__)
 
 SERVER_USER = "qms-server"
 #: a user without any topic: its password changes with every password file, so logging in
 #: with the newest one shows that Mosquitto has re-read the file (see `ManagedBroker.update`)
 RELOAD_USER = "qms-reload-probe"
-PASSWORDS_FILE = "device-passwords.json"
 assert {SERVER_USER, RELOAD_USER} == RESERVED_IDS  # no device can take the server's own logins
 DEFAULT_PORT = 1883
 #: for every client socket: without it Nagle's algorithm and delayed ACKs hold small MQTT
@@ -114,54 +115,6 @@ def _find(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/usr/local/sbin")
 
 
-def device_passwords(devices: Sequence[DeviceConfig], store: Path) -> dict[str, str]:
-    """Plain passwords of the devices that log in without a configured hash: the demo
-    passwords of the registry, and passwords generated once and kept in `store` (0600)."""
-    kept = _kept_passwords(store)
-    out: dict[str, str] = {}
-    changed = False
-    for d in devices:
-        if d.bridge is not None or d.password_hash is not None:
-            continue  # behind a bridge (it logs in for them), or a configured hash
-        if d.password is not None:
-            out[d.id] = d.password
-            continue
-        if d.id not in kept:
-            kept[d.id] = secrets.token_urlsafe(18)
-            changed = True
-        out[d.id] = kept[d.id]
-    if changed:
-        _keep_passwords(store, kept)
-    return out
-
-
-def generated_password(store: Path, device_id: str, *, new: bool = False) -> str:
-    """The password the server generated for a device (kept in `store`); with `new`, a fresh
-    one replaces it (a credential reset on the admin pages)."""
-    kept = _kept_passwords(store)
-    if new or device_id not in kept:
-        kept[device_id] = secrets.token_urlsafe(18)
-        _keep_passwords(store, kept)
-    return kept[device_id]
-
-
-def _kept_passwords(store: Path) -> dict[str, str]:
-    try:
-        kept: dict[str, str] = json.loads(store.read_text())
-    except FileNotFoundError:
-        kept = {}
-    return kept
-
-
-def _keep_passwords(store: Path, kept: dict[str, str]) -> None:
-    store.parent.mkdir(parents=True, exist_ok=True)
-    tmp = store.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(kept, f, indent=2, sort_keys=True)
-    tmp.replace(store)
-
-
 def acl_text(hall: str, devices: Sequence[DeviceConfig]) -> str:
     """Mosquitto ACL: the server reads and writes the hall's tree; every device reads it and
     writes only under its own `dev/<dev>/` (a bridge also under those of its devices)."""
@@ -192,6 +145,7 @@ class ManagedBroker:
         self.port = 0
         self.server_password = secrets.token_urlsafe(24)
         self._probe_password = ""
+        self._writing = threading.Lock()  # a restart's files and a registry change's never interleave
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -239,6 +193,10 @@ class ManagedBroker:
     def _write_access(self) -> Path:
         """The password file and the ACL of `devices`; returns the password file's path. Each is
         written beside and renamed over the old one, so a reload never reads half a file."""
+        with self._writing:
+            return self._write_access_now()
+
+    def _write_access_now(self) -> Path:
         d = self.directory
         self._probe_password = secrets.token_urlsafe(12)
         passwords = {SERVER_USER: self.server_password, RELOAD_USER: self._probe_password}

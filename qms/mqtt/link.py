@@ -24,7 +24,8 @@ from qms.core.errors import ConfigError
 from qms.service import HallService
 from qms.service.check_in import CheckInDesk
 
-from .broker import PASSWORDS_FILE, BrokerAddress, ManagedBroker, generated_password, mosquitto_available, parse_url
+from .broker import BrokerAddress, ManagedBroker, mosquitto_available, parse_url
+from .device_passwords import PASSWORDS_FILE, generated_password
 from .gateway import Gateway
 
 log = logging.getLogger(__name__)
