@@ -186,6 +186,10 @@ def test_device_forms_check_every_field_and_change_nothing_on_bad_input(served: 
     assert busy.status_code == 409 and "keypad-w2, pad-w2" in busy.text
     assert device_ids(admin) == registry and audit_count(admin) == audited
     assert admin.get(f"{ADMIN}/devices/no-such").status_code == 404
+    odd = admin.post(f"{ADMIN}/devices/keypad-w1/credential", {"action": "print"})
+    assert odd.status_code == 422 and errors(odd) == ["请从列表中选择 · choose one of the list"]
+    behind = admin.post(f"{ADMIN}/devices/keypad-w2/credential", {"action": "reset"})
+    assert behind.status_code == 409 and "does not keep this device's password" in html.unescape(behind.text)
 
     moved = admin.post(f"{ADMIN}/devices/pad-w2", {"kind": "rating_pad", "window": "w2", "zone": "", "bridge": ""})
     assert moved.status_code == 303 and moved.headers["location"] == f"{ADMIN}/devices?saved=1"

@@ -109,7 +109,9 @@ async def credential(admin: AdminRequest) -> Response:
     link = admin.desk.links.get(admin.service.id)
     assert admin.form is not None
     action = admin.form.choice("action", ["show", "reset"])
-    if link is None or link.mode != "managed" or old.bridge is not None or admin.form.errors:
+    if admin.form.errors:
+        return _page(admin, old, _values(old), status=422)
+    if link is None or link.mode != "managed" or old.bridge is not None:
         admin.form.fail("action", "这台设备的密码不由本服务器管理", "this server does not keep this device's password")
         return _page(admin, old, _values(old), status=409)
     if action == "show":
