@@ -66,6 +66,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
     keys = TicketKeys(secret)  # the same keys as the app's: the printed QR links carry them
     devices = DeviceLink(hall_file, settings, service, booking=desks.get(service.id), ticket_key=keys.key)
     admin = AdminDesk(SqliteAdminStore(settings.data_dir / DATABASE_NAME), {service.id: hall_file.devices})
+    admin.links[service.id] = devices
 
     @asynccontextmanager
     async def runtime() -> AsyncIterator[None]:
@@ -75,7 +76,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             stack.push_async_callback(store.close)
             await service.start()
             stack.push_async_callback(service.stop)
-            # staff accounts (seeded from the hall file once) and booking rules kept by the admin pages
+            # staff accounts and devices (seeded from the hall file once) and booking rules kept by the admin pages
             await admin.start(app.state.qms, hall_file.staff, service.now())
             stack.push_async_callback(admin.store.close)
             if desks:
@@ -86,6 +87,7 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
                 stack.push_async_callback(desk.service.stop)
             await announcer.start()  # after the hall: it subscribes to the hall's events
             stack.push_async_callback(announcer.stop)
+            devices.devices = admin.devices[service.id]  # the stored registry wins over the hall file
             print(f"  devices:   {await devices.start()}", flush=True)
             if devices.gateway is not None:  # keypads sign in with the accounts the admin pages keep
                 devices.gateway.staff = admin.accounts

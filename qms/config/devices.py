@@ -13,6 +13,9 @@ devices behind `firmware_bridge`) and how it logs in to the broker:
 One entry may stand for a range of alike devices, as `[[windows]]` does: `numbers = "3-54"`
 with `id_prefix = "keypad-w"` makes keypad-w3 .. keypad-w54, each for the window of the same
 number (`window_prefix` + number, default "w"); devices of a zone get only their ids.
+
+These entries seed the server's stored registry on first start (qms/storage/devices.py); from
+then on the admin pages keep the registry and the stored one wins.
 """
 
 from __future__ import annotations
@@ -28,11 +31,14 @@ from .sections import ID, MAX_RANGE, WINDOW_RANGE
 
 DEVICE_PREFIX = pattern(re.compile(r"[a-z0-9][a-z0-9-]*"), 'the start of device ids, such as "keypad-w"')
 
+MOSQUITTO_HASH_PATTERN = re.compile(r"\$[67]\$[A-Za-z0-9+/=$]+")
 MOSQUITTO_HASH = pattern(
-    re.compile(r"\$[67]\$[A-Za-z0-9+/=$]+"),
+    MOSQUITTO_HASH_PATTERN,
     'a Mosquitto password hash such as "$7$101$..." made with `mosquitto_passwd`',
 )
 DEFAULT_RATING_MINUTES = 10.0
+#: the managed broker's own users (qms.mqtt.broker): no device may take their names
+RESERVED_IDS = frozenset({"qms-server", "qms-reload-probe"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,10 @@ def parse_devices(root: Table, windows: tuple[WindowConfig, ...], *, demo: bool)
                "password_hash")  # fmt: skip
         kind = t.get("kind", choice(DeviceKind))
         for device_id, window in _ids_and_windows(t, kind):
+            if device_id in RESERVED_IDS:
+                raise t.error(
+                    f"{json.dumps(device_id)} is the server's own broker login; choose another id", _id_key(t)
+                )
             if device_id in where:
                 raise t.error(f"{json.dumps(device_id)} is already the id of {where[device_id]}", _id_key(t))
             where[device_id] = t.path

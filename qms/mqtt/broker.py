@@ -3,9 +3,10 @@
 `QMS_MQTT_URL` (`mqtt://user:password@host:port`) points a production server at its own
 broker. Without it, `qms serve` and `qms demo` run Mosquitto as a child process: listening on
 127.0.0.1 only, anonymous clients refused, a password file made with `mosquitto_passwd` from
-the hall's `[[devices]]` (plus a fresh password for the server itself), an ACL under which a
+the hall's device registry (plus a fresh password for the server itself), an ACL under which a
 device writes only under its own `dev/<dev>/` (a bridge also under its devices'), and
-persistence in the data directory. The child gets SIGTERM when the server's process dies,
+persistence in the data directory. A change of the registry on the admin pages writes both
+files again and reloads the broker (SIGHUP), without a restart. The child gets SIGTERM when the server's process dies,
 even by `kill -9` (PR_SET_PDEATHSIG), so it never outlives the server and holds no port; and
 when it dies by itself (a crash, the OOM killer), the server starts it again on the same port.
 """
@@ -13,8 +14,8 @@ when it dies by itself (a crash, the OOM killer), the server starts it again on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
-import json
 import logging
 import os
 import pwd
@@ -23,19 +24,26 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from qms.config.devices import DeviceConfig
+from qms.config.devices import RESERVED_IDS, DeviceConfig
 from qms.contract import DeviceKind, topics
 from qms.core.errors import ConfigError
+
+from .device_passwords import PASSWORDS_FILE, device_passwords
 
 log = logging.getLogger(__name__)
 
 SERVER_USER = "qms-server"
+#: a user without any topic: its password changes with every password file, so logging in
+#: with the newest one shows that Mosquitto has re-read the file (see `ManagedBroker.update`)
+RELOAD_USER = "qms-reload-probe"
+assert {SERVER_USER, RELOAD_USER} == RESERVED_IDS  # no device can take the server's own logins
 DEFAULT_PORT = 1883
 #: for every client socket: without it Nagle's algorithm and delayed ACKs hold small MQTT
 #: packets back for up to 40 ms, longer than the whole path from keypad to LED bar
@@ -107,35 +115,6 @@ def _find(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/usr/local/sbin")
 
 
-def device_passwords(devices: Sequence[DeviceConfig], store: Path) -> dict[str, str]:
-    """Plain passwords of the devices that log in without a configured hash: the demo
-    passwords of the hall file, and passwords generated once and kept in `store` (0600)."""
-    try:
-        kept: dict[str, str] = json.loads(store.read_text())
-    except FileNotFoundError:
-        kept = {}
-    out: dict[str, str] = {}
-    changed = False
-    for d in devices:
-        if d.bridge is not None or d.password_hash is not None:
-            continue  # behind a bridge (it logs in for them), or a configured hash
-        if d.password is not None:
-            out[d.id] = d.password
-            continue
-        if d.id not in kept:
-            kept[d.id] = secrets.token_urlsafe(18)
-            changed = True
-        out[d.id] = kept[d.id]
-    if changed:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        tmp = store.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(kept, f, indent=2, sort_keys=True)
-        tmp.replace(store)
-    return out
-
-
 def acl_text(hall: str, devices: Sequence[DeviceConfig]) -> str:
     """Mosquitto ACL: the server reads and writes the hall's tree; every device reads it and
     writes only under its own `dev/<dev>/` (a bridge also under those of its devices)."""
@@ -165,6 +144,8 @@ class ManagedBroker:
         self.requested_port = port
         self.port = 0
         self.server_password = secrets.token_urlsafe(24)
+        self._probe_password = ""
+        self._writing = threading.Lock()  # a restart's files and a registry change's never interleave
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -181,18 +162,7 @@ class ManagedBroker:
         d = self.directory
         d.mkdir(parents=True, exist_ok=True)
         os.chmod(d, 0o700)
-        passwords = {SERVER_USER: self.server_password}
-        passwords.update(device_passwords(self.devices, d / "device-passwords.json"))
-        plain = d / "passwd"
-        fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.writelines(f"{user}:{password}\n" for user, password in passwords.items())
-        # -U hashes the plain file in place; hashes from the hall file are added after it
-        subprocess.run([_find("mosquitto_passwd") or "mosquitto_passwd", "-U", str(plain)], check=True, timeout=30)
-        with open(plain, "a") as f:
-            f.writelines(f"{x.id}:{x.password_hash}\n" for x in self.devices if x.password_hash and x.bridge is None)
-        (d / "acl").write_text(acl_text(self.hall, self.devices))
-        os.chmod(d / "acl", 0o600)
+        plain = self._write_access()
         if self.port == 0:
             wanted = self.requested_port
             self.port = wanted if wanted is not None else (DEFAULT_PORT if port_is_free(DEFAULT_PORT) else free_port())
@@ -219,6 +189,56 @@ class ManagedBroker:
             )
         )
         return conf
+
+    def _write_access(self) -> Path:
+        """The password file and the ACL of `devices`; returns the password file's path. Each is
+        written beside and renamed over the old one, so a reload never reads half a file."""
+        with self._writing:
+            return self._write_access_now()
+
+    def _write_access_now(self) -> Path:
+        d = self.directory
+        self._probe_password = secrets.token_urlsafe(12)
+        passwords = {SERVER_USER: self.server_password, RELOAD_USER: self._probe_password}
+        passwords.update(device_passwords(self.devices, d / PASSWORDS_FILE))
+        plain = d / "passwd"
+        fresh = d / "passwd.new"
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.writelines(f"{user}:{password}\n" for user, password in passwords.items())
+        # -U hashes the plain file in place; hashes from the registry are added after it
+        subprocess.run([_find("mosquitto_passwd") or "mosquitto_passwd", "-U", str(fresh)], check=True, timeout=30)
+        with open(fresh, "a") as f:
+            f.writelines(f"{x.id}:{x.password_hash}\n" for x in self.devices if x.password_hash and x.bridge is None)
+        fresh.replace(plain)
+        acl = d / "acl.new"
+        fd = os.open(acl, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(acl_text(self.hall, self.devices))
+        acl.replace(d / "acl")
+        return plain
+
+    async def update(self, devices: Sequence[DeviceConfig]) -> None:
+        """Put a changed device registry in force without a restart: write the password file and
+        the ACL again and send Mosquitto SIGHUP, on which it re-reads both (mosquitto.conf(5):
+        "Reloaded on reload signal"); a client whose password is gone cannot connect any more
+        and the new ACL holds for every client at once."""
+        self.devices = tuple(devices)
+        await asyncio.to_thread(self._write_access)
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGHUP)
+            await self._reloaded()
+
+    async def _reloaded(self) -> None:
+        """Wait until Mosquitto has re-read its files: a reload probe user gets a fresh password
+        in every password file, so the probe logs in once the new file is in force."""
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if await _accepts(self.port, RELOAD_USER, self._probe_password):
+                return
+            await asyncio.sleep(0.01)
+        log.warning("the managed Mosquitto did not confirm the reload within %s s", START_SECONDS)
 
     async def start(self) -> BrokerAddress:
         """Write the files, start Mosquitto and wait until it accepts connections."""
@@ -283,6 +303,39 @@ class ManagedBroker:
             os.kill(self._proc.pid, signal.SIGKILL)
             self._proc.wait()
         self._proc = None
+
+
+async def _accepts(port: int, username: str, password: str) -> bool:
+    """Whether Mosquitto on 127.0.0.1:`port` accepts this login: an MQTT 3.1.1 CONNECT, its
+    CONNACK's return code, then DISCONNECT (a few bytes; no client library needed)."""
+
+    def text(value: str) -> bytes:
+        data = value.encode()
+        return len(data).to_bytes(2, "big") + data
+
+    # protocol name, level 4, flags: user name + password + clean session, keep-alive 10 s
+    body = text("MQTT") + bytes([4, 0xC2]) + (10).to_bytes(2, "big")
+    body += text(RELOAD_USER) + text(username) + text(password)  # client id, user name, password
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    try:
+        writer.write(bytes([0x10, len(body)]) + body)  # the body stays under 128 bytes
+        await writer.drain()
+        async with asyncio.timeout(2):
+            connack = await reader.readexactly(4)
+        if connack[0] == 0x20 and connack[3] == 0:
+            writer.write(bytes([0xE0, 0]))
+            await writer.drain()
+            return True
+        return False
+    except (OSError, TimeoutError, asyncio.IncompleteReadError):
+        return False
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
 
 def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:

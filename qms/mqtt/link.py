@@ -1,8 +1,12 @@
 """The devices' side of a running server: broker (external or managed) plus gateway.
 
 `DeviceLink.start()` decides where the broker is: `QMS_MQTT_URL` if set ("off" for none);
-otherwise a managed Mosquitto child when the hall has `[[devices]]` and Mosquitto is
-installed. When it is not, the server still runs and says so once: devices unavailable.
+otherwise a managed Mosquitto child when the hall has devices and Mosquitto is installed.
+When it is not, the server still runs and says so once: devices unavailable.
+
+The device registry is the admin pages' (seeded from the hall file's `[[devices]]`): set
+`devices` before `start()`; `apply()` puts a changed registry in force while running (the
+gateway's device map, and the managed broker's password file and ACL, reloaded).
 """
 
 from __future__ import annotations
@@ -10,21 +14,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from enum import StrEnum
 
 from qms.config import HallFile, Settings
+from qms.config.devices import DeviceConfig
 from qms.contract import DeviceKind
 from qms.core.errors import ConfigError
 from qms.service import HallService
 from qms.service.check_in import CheckInDesk
 
 from .broker import BrokerAddress, ManagedBroker, mosquitto_available, parse_url
+from .device_passwords import PASSWORDS_FILE, generated_password
 from .gateway import Gateway
 
 log = logging.getLogger(__name__)
 
 
 MQTT_DIR = "mqtt"
+
+
+class BrokerMode(StrEnum):
+    """Whose broker the devices log in to, which decides who keeps their credentials."""
+
+    MANAGED = "managed"  # the server's own Mosquitto: it writes the password file and ACL
+    EXTERNAL = "external"  # QMS_MQTT_URL: the broker's operator sets the devices' credentials
+    OFF = "off"  # no broker (QMS_MQTT_URL=off, Mosquitto missing, or no devices at start)
 
 
 class DeviceLink:
@@ -46,6 +61,7 @@ class DeviceLink:
         self.broker: ManagedBroker | None = None
         self.gateway: Gateway | None = None
         self.address: BrokerAddress | None = None
+        self.devices: tuple[DeviceConfig, ...] = hall_file.devices  # the registry in force
         self._keeping: asyncio.Task[None] | None = None  # restarts the managed broker if it dies
 
     @property
@@ -74,13 +90,13 @@ class DeviceLink:
                 return f"unavailable: {err.message}"
             what = f"{self.address.url()} (QMS_MQTT_URL)"
         else:
-            if not self.hall_file.devices:
-                return "off (the hall file lists no [[devices]])"
+            if not self.devices:
+                return "off (the hall has no devices)"
             if not mosquitto_available():
                 log.warning("devices unavailable: Mosquitto is not installed (apt-get install mosquitto)")
                 return "unavailable: Mosquitto is not installed (apt-get install mosquitto, or set QMS_MQTT_URL)"
             directory = self.settings.data_dir / MQTT_DIR
-            self.broker = ManagedBroker(directory, self.service.id, self.hall_file.devices, self.settings.mqtt_port)
+            self.broker = ManagedBroker(directory, self.service.id, self.devices, self.settings.mqtt_port)
             try:
                 self.address = await self.broker.start()
             except (RuntimeError, OSError) as err:
@@ -90,9 +106,9 @@ class DeviceLink:
             self._keeping = asyncio.create_task(self.broker.keep_running(), name="managed mosquitto")
             what = (
                 f"mqtt://127.0.0.1:{self.address.port} (managed Mosquitto; generated device passwords in "
-                f"{directory / 'device-passwords.json'})"
+                f"{directory / PASSWORDS_FILE})"
             )
-            bar = next((d for d in self.hall_file.devices if d.kind is DeviceKind.LED_BAR and d.password), None)
+            bar = next((d for d in self.devices if d.kind is DeviceKind.LED_BAR and d.password), None)
             if bar is not None and bar.window is not None:  # a demo hall: show how to try a bar
                 what += (
                     f"\n  led bar:   python -m displays.ledbar --broker mqtt://{bar.id}:{bar.password}@127.0.0.1:"
@@ -100,7 +116,7 @@ class DeviceLink:
                 )
         self.gateway = Gateway(
             self.service,
-            self.hall_file.devices,
+            self.devices,
             self.address,
             ticket_url=self.ticket_url,
             staff=self.hall_file.staff,
@@ -108,6 +124,37 @@ class DeviceLink:
         )
         await self.gateway.start()
         return what
+
+    @property
+    def mode(self) -> BrokerMode:
+        """Whose broker the devices use now."""
+        if self.broker is not None:
+            return BrokerMode.MANAGED
+        return BrokerMode.EXTERNAL if self.address is not None else BrokerMode.OFF
+
+    async def apply(self, devices: Sequence[DeviceConfig]) -> None:
+        """Put a changed registry in force: the gateway takes events from exactly these devices
+        at once, and the managed broker lets exactly these log in (an external broker's
+        operator changes its own credentials)."""
+        self.devices = tuple(devices)
+        if self.gateway is not None:
+            self.gateway.devices = {d.id: d for d in self.devices}
+        if self.broker is not None:
+            await self.broker.update(self.devices)
+
+    def password(self, device: DeviceConfig, *, new: bool = False) -> str | None:
+        """The plain password a device logs in to the managed broker with (a demo password, or
+        the generated one; with `new` a fresh generated one), None when the server does not
+        know it: behind a bridge, a configured hash, or not the managed broker."""
+        if self.mode is not BrokerMode.MANAGED or device.bridge is not None:
+            return None
+        if new:
+            return generated_password(self.settings.data_dir / MQTT_DIR / PASSWORDS_FILE, device.id, new=True)
+        if device.password_hash is not None:
+            return None
+        if device.password is not None:
+            return device.password
+        return generated_password(self.settings.data_dir / MQTT_DIR / PASSWORDS_FILE, device.id)
 
     async def stop(self) -> None:
         """Stop the gateway (announcing `$server` = `disconnected`), then the managed broker."""

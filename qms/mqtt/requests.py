@@ -1,8 +1,9 @@
 """Device events into hall commands, with the registry's rules.
 
-A device must be registered (`[[devices]]`), may send only the events of its kind, and a
-keypad or rating pad acts only for its own window. Breaking a rule raises ContractError with
-a stable code; the gateway answers it with an `ack` of `ok: false`, and nothing changes.
+A device must be in the device registry (kept on the admin pages, seeded from `[[devices]]`),
+may send only the events of its kind, and a keypad or rating pad acts only for its own window.
+Breaking a rule raises ContractError with a stable code; the gateway answers it with an `ack`
+of `ok: false`, and nothing changes.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class StaffAccountLike(Protocol):
 def decode_for(device: DeviceConfig | None, device_id: str, name: str, payload: bytes) -> DeviceEvent:
     """The payload of `evt/<name>` from `device_id`, if that device may send it."""
     if device is None:
-        raise ContractError("unknown_device", f"device {device_id!r} is not registered in this hall's [[devices]]")
+        raise ContractError("unknown_device", f"device {device_id!r} is not in this hall's device registry")
     if name not in EVENTS_BY_KIND[device.kind]:
         raise ContractError("wrong_kind", f"a {device.kind.value} does not send evt/{name}")
     return decode_event(name, payload)

@@ -1,6 +1,6 @@
 """SQLite storage of what the admin pages keep outside the hall log: staff accounts, booking
-rules and the audit log (migration 5 of `sqlite.MIGRATIONS`), and ended staff sessions
-(migration 7, see qms.web.revocations).
+rules and the audit log (migration 5 of `sqlite.MIGRATIONS`), the device registry (migration 6,
+rows in devices.py) and ended staff sessions (migration 7, see qms.web.revocations).
 
 Booking rules changed on the admin pages are kept here too (one row per hall) and win over the
 hall file's `[booking]` from then on.
@@ -25,12 +25,14 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from qms.config.devices import DeviceConfig
 from qms.core.booking import BookingRules
 from qms.core.codec import from_json, to_json
 from qms.core.errors import QmsError
 from qms.core.layout import describe_change
 
 from . import audit
+from . import devices as _devices
 from .audit import AuditEntry
 from .errors import StorageError
 from .sqlite import connect
@@ -163,6 +165,47 @@ class SqliteAdminStore:
             await db.execute(sql, (username, not_before))
             if audit_row:
                 await db.execute(audit.INSERT_AUDIT, tuple(audit_row))
+
+    async def seed_devices(self, hall: str, devices: Sequence[DeviceConfig], at: datetime) -> bool:
+        """Fill the hall's empty device registry from the hall file; False when it had devices."""
+        async with self._transaction() as db:
+            if list(await db.execute_fetchall(_devices.ANY, (hall,))):
+                return False
+            await db.executemany(_devices.UPSERT, [_devices.row(hall, d, at) for d in devices])
+            return True
+
+    async def devices(self, hall: str) -> list[DeviceConfig]:
+        """The hall's device registry, by id."""
+        async with self._locked() as db:
+            return _devices.decode(await db.execute_fetchall(_devices.SELECT, (hall,)))
+
+    async def save_device(
+        self,
+        hall: str,
+        device: DeviceConfig,
+        before: DeviceConfig | None,
+        actor: str,
+        at: datetime,
+        *,
+        password_reset: bool = False,
+    ) -> None:
+        """Add or change one device and write its audit row, in one transaction."""
+        after_text = _devices.audit_text(device)
+        if password_reset:
+            after_text = after_text[:-1] + ',"password":"reset"}'
+        row = audit.audit_row(
+            hall, at, actor, "devices", f"device {device.id}", _devices.audit_text(before), after_text
+        )
+        async with self._transaction() as db:
+            await db.execute(_devices.UPSERT, _devices.row(hall, device, at))
+            await db.execute(audit.INSERT_AUDIT, row)
+
+    async def remove_device(self, hall: str, before: DeviceConfig, actor: str, at: datetime) -> None:
+        """Take a device out of the registry and write its audit row, in one transaction."""
+        row = audit.audit_row(hall, at, actor, "devices", f"device {before.id}", _devices.audit_text(before), "")
+        async with self._transaction() as db:
+            await db.execute(_devices.DELETE, (hall, before.id))
+            await db.execute(audit.INSERT_AUDIT, row)
 
     async def audit(self, hall: str, kind: str | None = None, limit: int = _AUDIT_LIMIT) -> list[AuditEntry]:
         """The hall's audit log, newest first, of one kind if given."""

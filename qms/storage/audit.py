@@ -2,7 +2,7 @@
 
 One row per change, written in the same transaction as the change itself: layout changes by
 `SqliteStore.append` (a projection of the LayoutChanged events, like the ratings table), staff
-accounts by `SqliteAdminStore`. `kind` names the admin page the change belongs to, so the
+accounts and devices by `SqliteAdminStore`. `kind` names the admin page the change belongs to, so the
 audit page can filter by it.
 """
 
@@ -16,7 +16,7 @@ from qms.core.events import LayoutChanged
 
 from .base import Record
 
-KINDS = ("services", "windows", "hours", "policy", "booking", "staff", "hall")
+KINDS = ("services", "windows", "hours", "policy", "booking", "staff", "devices", "hall")
 # the first word of a LayoutChange's subject -> the kind of its audit row
 _KIND_OF_SUBJECT = {"service": "services", "window": "windows", "hours": "hours", "policy": "policy"}
 

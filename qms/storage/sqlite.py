@@ -151,7 +151,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Booking rules changed on the admin pages (admin.py); they win over the hall file's [booking].
         "CREATE TABLE booking_rules (hall TEXT PRIMARY KEY, data TEXT NOT NULL, changed_at TEXT NOT NULL)",
     ),
-    (),  # 6: the device registry's tables
+    (
+        # The device registry (devices.py), seeded from the hall file's [[devices]] on first
+        # start; from then on the admin pages keep it. `password` is a demo hall's plain
+        # password, `password_hash` a configured Mosquitto hash; with neither the server
+        # generates the device's password (kept in <data>/mqtt/device-passwords.json).
+        """CREATE TABLE devices (
+            hall TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, "window" TEXT, zone TEXT NOT NULL,
+            bridge TEXT, password TEXT, password_hash TEXT, changed_at TEXT NOT NULL,
+            PRIMARY KEY (hall, id)
+        )""",
+    ),
     (
         # Ended staff sessions (qms.web.revocations): a logged-out session id until it would have
         # expired anyway, and per account the time before which every token is void.

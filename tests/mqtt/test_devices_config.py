@@ -62,6 +62,7 @@ def test_devices_load_with_zones_and_bridges() -> None:
         ('id = "k"\nkind = "screen"\npassword_hash = "plain"', "devices[0].password_hash", "mosquitto_passwd"),
         ('id = "k"\nkind = "screen"\nbridge = "nobody"', "devices[0].bridge", '"bridge"'),
         ('id = "k"\nkind = "screen"\ncolour = "red"', "devices[0].colour", "unknown key"),
+        ('id = "qms-server"\nkind = "screen"', "devices[0].id", "the server's own broker login"),
     ],
 )
 def test_device_errors_name_the_key(entry: str, key: str, fragment: str) -> None:

@@ -160,6 +160,103 @@ def test_a_post_without_or_with_a_wrong_csrf_token_changes_nothing(served: tuple
     assert login.status_code == 403
 
 
+def device_ids(admin: Browser) -> list[str]:
+    return re.findall(r'href="/admin/[^/]+/devices/([a-z0-9-]+)"', admin.get(f"{ADMIN}/devices").text)
+
+
+def test_device_forms_check_every_field_and_change_nothing_on_bad_input(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    registry = device_ids(admin)
+    assert {"keypad-w1", "keypad-w3", "keypad-w54", "dispenser-9", "bridge-1"} <= set(registry)  # ranges expanded
+    audited = audit_count(admin)
+    admin.get(f"{ADMIN}/devices/new")
+    bad = {"id": "Bad Id", "kind": "keypad", "window": "", "zone": "nowhere", "bridge": "led-w1", "password_hash": "x"}
+    response = admin.post(f"{ADMIN}/devices/new", bad)
+    assert response.status_code == 422 and len(errors(response)) == 5  # id, window, zone, bridge, hash
+    assert "这种设备属于一个窗口" in response.text and "choose a registered bridge" in response.text
+    taken = admin.post(f"{ADMIN}/devices/new", {"id": "keypad-w1", "kind": "screen", "window": "w1"})
+    assert taken.status_code == 422 and len(errors(taken)) == 2  # the id is taken; a screen has no window
+    assert "this id is taken" in taken.text and "belongs to a zone, not a window" in taken.text
+    no_csrf = admin.post(f"{ADMIN}/devices/new", {"id": "screen-9", "kind": "screen", "zone": "floor1"}, csrf="")
+    assert no_csrf.status_code == 403
+    staff = Browser(hall.base)
+    staff.log_in("staff1", "demo123")
+    assert staff.get(f"{ADMIN}/devices").status_code == 403
+    assert staff.post(f"{ADMIN}/devices/keypad-w1/remove", {}).status_code == 403
+    busy = admin.post(f"{ADMIN}/devices/bridge-1/remove", {})
+    assert busy.status_code == 409 and "keypad-w2, pad-w2" in busy.text
+    assert device_ids(admin) == registry and audit_count(admin) == audited
+    assert admin.get(f"{ADMIN}/devices/no-such").status_code == 404
+    odd = admin.post(f"{ADMIN}/devices/keypad-w1/credential", {"action": "print"})
+    assert odd.status_code == 422 and errors(odd) == ["请从列表中选择 · choose one of the list"]
+    behind = admin.post(f"{ADMIN}/devices/keypad-w2/credential", {"action": "reset"})
+    assert behind.status_code == 409 and "does not keep this device's password" in html.unescape(behind.text)
+
+    moved = admin.post(f"{ADMIN}/devices/pad-w2", {"kind": "rating_pad", "window": "w2", "zone": "", "bridge": ""})
+    assert moved.status_code == 303 and moved.headers["location"] == f"{ADMIN}/devices?saved=1"
+    page = admin.get(f"{ADMIN}/devices/pad-w2").text
+    assert "服务器生成的密码" in page and 'value="floor1" selected' in page  # off the bridge: its own login
+    entry = html.unescape(admin.get(f"{ADMIN}/audit?kind=devices").text)
+    assert "device pad-w2" in entry and '"bridge":"bridge-1"' in entry and '"login":"generated"' in entry
+
+
+async def keypad_press(user: str, password: str, msg_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A keypad's `evt/button` and the server's ack to it, over the demo's managed Mosquitto."""
+    async with aiomqtt.Client("127.0.0.1", MQTT_PORT, username=user, password=password) as client:
+        await client.subscribe(topics.device_ack(HALL, user), qos=1)
+        payload = json.dumps({"msg_id": msg_id, **body}).encode()
+        await client.publish(topics.device_event(HALL, user, "button"), payload, qos=1)
+        async with asyncio.timeout(10):
+            async for message in client.messages:
+                assert isinstance(message.payload, bytes)
+                ack: dict[str, Any] = json.loads(message.payload)
+                if ack.get("msg_id") == msg_id:
+                    return ack
+    raise AssertionError("no ack")
+
+
+def shown_password(response: httpx.Response) -> str:
+    found = re.search(r'id="device-password">([^<]+)<', response.text)
+    assert found, response.text
+    return html.unescape(found[1])
+
+
+def test_a_keypad_added_on_the_admin_page_acts_at_once_and_not_after_removal(served: tuple[Hall, Browser]) -> None:
+    hall, admin = served
+    admin.get(f"{ADMIN}/devices/new")
+    new = {"id": "keypad-new-9", "kind": "keypad", "window": "w9", "zone": "", "bridge": ""}
+    assert admin.post(f"{ADMIN}/devices/new", new).status_code == 303
+    password = shown_password(admin.post(f"{ADMIN}/devices/keypad-new-9/credential", {"action": "show"}))
+    hall.login()
+    hall.issue("pension")
+    hall.act("w9", "open")
+    called = asyncio.run(keypad_press("keypad-new-9", password, "new-1", {"button": "next"}))
+    assert called["ok"] is True, called
+    assert window(hall, "w9")["state"] == "calling"
+
+    reset = admin.post(f"{ADMIN}/devices/keypad-new-9/credential", {"action": "reset"})
+    fresh = shown_password(reset)
+    assert reset.status_code == 200 and "旧密码已失效" in reset.text and fresh != password
+    with pytest.raises(aiomqtt.MqttError):
+        asyncio.run(keypad_press("keypad-new-9", password, "new-2", {"button": "recall"}))
+    assert asyncio.run(keypad_press("keypad-new-9", fresh, "new-3", {"button": "recall"}))["ok"] is True
+
+    async def removed_while_connected() -> None:
+        async with aiomqtt.Client("127.0.0.1", MQTT_PORT, username="keypad-new-9", password=fresh) as client:
+            removed = await asyncio.to_thread(admin.post, f"{ADMIN}/devices/keypad-new-9/remove", {})
+            assert removed.status_code == 303
+            with pytest.raises(aiomqtt.MqttError):  # the reloaded broker has dropped it
+                event = json.dumps({"msg_id": "new-4", "button": "no-show"}).encode()
+                await client.publish(topics.device_event(HALL, "keypad-new-9", "button"), event, qos=1, timeout=2)
+
+    asyncio.run(removed_while_connected())
+    with pytest.raises(aiomqtt.MqttError):  # and its login is gone
+        asyncio.run(keypad_press("keypad-new-9", fresh, "new-5", {"button": "no-show"}))
+    assert window(hall, "w9")["state"] == "calling"
+    audit = html.unescape(admin.get(f"{ADMIN}/audit?kind=devices").text)
+    assert audit.count("device keypad-new-9") == 3 and '"password":"reset"' in audit and fresh not in audit
+
+
 def test_a_window_form_changes_the_running_hall_and_writes_the_audit(served: tuple[Hall, Browser]) -> None:
     hall, admin = served
     admin.get(f"{ADMIN}/windows/w4")
@@ -316,26 +413,15 @@ def test_a_keypad_signs_in_with_the_accounts_the_admin_pages_keep(served: tuple[
     new = {"username": "wu.gang", "name": "吴刚", "role": "staff", "windows": "w1", "password": "keypad sign-in"}
     assert admin.post(f"{ADMIN}/staff/new", new).status_code == 303
 
-    async def press_open(msg_id: str, staff: str) -> dict[str, Any]:
-        keypad = "keypad-w1"
-        async with aiomqtt.Client("127.0.0.1", MQTT_PORT, username=keypad, password="demo-device") as client:
-            await client.subscribe(topics.device_ack(HALL, keypad), qos=1)
-            body = json.dumps({"msg_id": msg_id, "button": "open", "staff": staff}).encode()
-            await client.publish(topics.device_event(HALL, keypad, "button"), body, qos=1)
-            async with asyncio.timeout(10):
-                async for message in client.messages:
-                    assert isinstance(message.payload, bytes)
-                    ack: dict[str, Any] = json.loads(message.payload)
-                    if ack.get("msg_id") == msg_id:
-                        return ack
-        raise AssertionError("no ack")
+    def press_open(msg_id: str, staff: str) -> dict[str, Any]:
+        return asyncio.run(keypad_press("keypad-w1", "demo-device", msg_id, {"button": "open", "staff": staff}))
 
-    assert asyncio.run(press_open("admin-1", "wu.gang"))["ok"] is True
+    assert press_open("admin-1", "wu.gang")["ok"] is True
     assert window(hall, "w1")["staff"] == "wu.gang"
     hall.login()
     hall.act("w1", "close")
     assert admin.post(f"{ADMIN}/staff/wu.gang", {**new, "password": "", "disabled": "on"}).status_code == 303
-    refused = asyncio.run(press_open("admin-2", "wu.gang"))
+    refused = press_open("admin-2", "wu.gang")
     assert refused["ok"] is False and refused["error"] == "unknown_staff"
 
 
@@ -388,7 +474,7 @@ def test_log_out_everywhere_ends_cookie_sessions_and_api_tokens(served: tuple[Ha
     assert "sessions" in html.unescape(admin.get(f"{ADMIN}/audit?kind=staff").text)
 
 
-def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
+def test_layout_rules_and_devices_survive_kill_and_restart(tmp_path: Path) -> None:
     config, data, port = demo_hall(tmp_path), tmp_path / "data", free_port()
     server = start_demo(config, data, port)
     try:
@@ -406,10 +492,17 @@ def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
         assert (
             admin.post(f"{ADMIN}/booking", {**values, "late_check_in": "ordinary", "per_week": "4"}).status_code == 303
         )
+        assert admin.post(f"{ADMIN}/devices/help-1/remove", {}).status_code == 303
+        assert (
+            admin.post(f"{ADMIN}/devices/new", {"id": "screen-2", "kind": "screen", "zone": "floor2"}).status_code
+            == 303
+        )
     finally:
         server.kill()  # kill -9: nothing of the shutdown runs
         Browser.close_all()
-    server = start_demo(config, data, port)
+    with pytest.MonkeyPatch.context() as env:  # the hall's devices now go to an external broker
+        env.setenv("QMS_MQTT_URL", f"mqtt://qms:secret@127.0.0.1:{free_port()}")
+        server = start_demo(config, data, port)
     try:
         hall = Hall(port)
         thief, kept = Browser(hall.base), Browser(hall.base)
@@ -419,6 +512,14 @@ def test_a_window_change_survives_kill_and_restart(tmp_path: Path) -> None:
         assert kept.get(ADMIN).status_code == 200  # while the session not logged out goes on
         assert window(hall, "w2")["services"] == ["pension"]
         assert booking_rules(hall)["per_week"] == 4  # the saved rules win over the hall file's
+        admin = Browser(hall.base)
+        admin.log_in("admin", "admin123")
+        registry = device_ids(admin)
+        assert "screen-2" in registry and "help-1" not in registry  # the stored registry wins over the hall file's
+        page = admin.get(f"{ADMIN}/devices/screen-2")
+        assert "须由该服务器的管理员设置" in page.text and "its operator must set the devices' credentials" in page.text
+        refused = admin.post(f"{ADMIN}/devices/screen-2/credential", {"action": "show"})
+        assert refused.status_code == 409 and 'id="device-password"' not in refused.text
         hall.login()
         hall.issue("social-insurance-enrolment")  # w2 no longer serves it
         pension = hall.issue("pension")

@@ -33,6 +33,7 @@ PAGES = (
     "booking/services/new",
     "staff",
     "devices",
+    "devices/keypad-w1",
     "audit",
 )
 

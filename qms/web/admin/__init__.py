@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from qms.web.state import web_state
 
-from . import bookable, booking_rules, pages, session, staff
+from . import bookable, booking_rules, devices, pages, session, staff
 from .desk import AdminDesk
 
 __all__ = ["AdminDesk", "routes"]
@@ -46,6 +46,9 @@ def routes() -> list[BaseRoute]:
         Route("/admin/{hall}/staff", staff.staff, methods=page),
         Route("/admin/{hall}/staff/{username}", staff.account_form, methods=form),
         Route("/admin/{hall}/staff/{username}/logout", staff.end_sessions, methods=post),
-        Route("/admin/{hall}/devices", pages.devices, methods=page),
+        Route("/admin/{hall}/devices", devices.devices, methods=page),
+        Route("/admin/{hall}/devices/{device}", devices.device_form, methods=form),
+        Route("/admin/{hall}/devices/{device}/remove", devices.remove_device, methods=post),
+        Route("/admin/{hall}/devices/{device}/credential", devices.credential, methods=post),
         Route("/admin/{hall}/audit", pages.audit, methods=page),
     ]

@@ -1,18 +1,22 @@
-"""What the admin pages work with besides the halls: the admin store, and what they show of
-the hall file (the device registry).
+"""What the admin pages work with besides the halls: the admin store, and each hall's device
+link (the gateway and the broker it puts a changed device registry in force on).
 
-`AdminDesk.start` seeds the staff accounts from the hall file on first start and loads them
-into the live account map that logins read (`WebState.accounts`); after every change of an
-account the map is loaded again, so a disabled account cannot log in any more and a new one
-can, at once.
+`AdminDesk.start` seeds the staff accounts and each hall's device registry from the hall file
+on first start and loads them: the accounts into the live account map that logins read
+(`WebState.accounts`), the registry into `devices`; after every change the live copy is loaded
+again, so a disabled account cannot log in any more and a new one can, at once, and a removed
+device is refused at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from starlette.requests import HTTPConnection
 
@@ -20,11 +24,28 @@ from qms.config.devices import DeviceConfig
 from qms.storage.admin import SqliteAdminStore, StoredAccount
 from qms.web.state import StaffAccountLike, WebState
 
+log = logging.getLogger(__name__)
+
+
+class DeviceLinkLike(Protocol):
+    """What the device pages use of a hall's device link (`qms.mqtt.link.DeviceLink` fits)."""
+
+    @property
+    def mode(self) -> str: ...  # "managed", "external" or "off": whose broker the devices use
+
+    async def apply(self, devices: Sequence[DeviceConfig]) -> None: ...
+
+    def password(self, device: DeviceConfig, *, new: bool = False) -> str | None: ...
+
 
 @dataclass(slots=True)
 class AdminDesk:
     store: SqliteAdminStore
-    devices: Mapping[str, Sequence[DeviceConfig]] = field(default_factory=dict)  # per hall
+    seed_devices: Mapping[str, Sequence[DeviceConfig]] = field(default_factory=dict)  # the hall file's, per hall
+    links: dict[str, DeviceLinkLike] = field(default_factory=dict)  # per hall, set once the links exist
+    devices: dict[str, tuple[DeviceConfig, ...]] = field(default_factory=dict)  # the registry in force, per hall
+    # one change at a time goes to the links, so a slower earlier one never lands after a later one
+    _applying: asyncio.Lock = field(default_factory=asyncio.Lock)
     # the enabled accounts, kept in step with the table: for readers other than the web's logins
     # (the keypads' sign-in over MQTT)
     accounts: dict[str, StoredAccount] = field(default_factory=dict)
@@ -40,6 +61,9 @@ class AdminDesk:
         await self.store.seed(seeded, now)
         await self.reload(state.accounts)
         await state.revocations.load(self.store, time.time())  # tokens use the wall clock
+        for hall, devices in self.seed_devices.items():
+            await self.store.seed_devices(hall, devices, now)
+            self.devices[hall] = tuple(await self.store.devices(hall))
         for hall, desk in state.bookings.items():
             rules = await self.store.booking_rules(hall)
             if rules is not None:
@@ -52,6 +76,19 @@ class AdminDesk:
         for live in (accounts, self.accounts):  # in place: their readers hold these very maps
             live.clear()
             live.update(enabled)
+
+    async def devices_changed(self, hall: str) -> None:
+        """Load the hall's registry again and put it in force on its device link. A failure
+        there (the broker's files) is logged: the registry is stored and holds at the next start."""
+        async with self._applying:
+            self.devices[hall] = tuple(await self.store.devices(hall))
+            link = self.links.get(hall)
+            if link is None:
+                return
+            try:
+                await link.apply(self.devices[hall])
+            except Exception:
+                log.exception("hall %s: the changed device registry could not be put in force on the broker", hall)
 
 
 def admin_desk(conn: HTTPConnection) -> AdminDesk | None:

@@ -1,5 +1,4 @@
-"""The admin pages of a hall's layout: overview, services, windows, hours, policy, and the
-read-only page of the devices.
+"""The admin pages of a hall's layout: overview, services, windows, hours and policy.
 
 A layout change goes to the hall as a `ChangeLayout` command (qms/core/layout.py): stored in
 the hall's log with its audit rows, applied by the running hall at once, replayed after a
@@ -214,12 +213,6 @@ async def policy(admin: AdminRequest) -> Response:
 
 
 # ---- read-only pages -------------------------------------------------------------------
-
-
-@admin_page
-async def devices(admin: AdminRequest) -> Response:
-    """`GET /admin/{hall}/devices`: the device registry."""
-    return admin.render("devices.html", "devices", devices=admin.desk.devices.get(admin.service.id, ()))
 
 
 @admin_page
