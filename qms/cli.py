@@ -126,10 +126,17 @@ def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
         f"  login:     POST {base}/auth/login",
     ]
     site = f"http://{settings.host}:{settings.port}"
+    lines += [
+        f"  kiosk:     {site}/kiosk/{hall.id}",
+        f"  console:   {site}/console/{hall.id}  (staff)",
+        f"  dashboard: {site}/dashboard/{hall.id}",
+        f"  reports:   {site}/reports/{hall.id}  (staff)",
+        f"  admin:     {site}/admin/{hall.id}  (admin)",
+    ]
     for zone in dict.fromkeys(w.zone for w in hall.windows):
         lines.append(f"  screen:    {site}/halls/{hall.id}/screen?zone={zone}")
     if hall_file.booking is not None:
-        lines.append(f"  booking:   http://{settings.host}:{settings.port}/book/{hall.id}")
+        lines.append(f"  booking:   {site}/book/{hall.id}")
     if demo and hall_file.staff:
         names = ", ".join(a.username for a in hall_file.staff[:6])
         lines.append(f"  demo staff: {names} (passwords in {DEMO_CONFIG.relative_to(REPO)})")
