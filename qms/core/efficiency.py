@@ -91,7 +91,7 @@ def first_call(ticket: Ticket) -> datetime | None:
     """When a ticket was first called, or None if it never was."""
     if ticket.steps:
         return ticket.steps[0].called_at
-    return ticket.called_at
+    return ticket.first_called_at or ticket.called_at
 
 
 def slot_start(moment: datetime) -> datetime:
@@ -172,7 +172,7 @@ def efficiency(hall: Hall, now: datetime, ratings: Iterable[RatingLevel] = ()) -
         handled=sum(1 for t in tickets if t.state is TicketState.FINISHED),
         no_shows=sum(1 for t in tickets if t.state is TicketState.NO_SHOW),
         avg_wait_minutes=average_minutes(c - t.issued_at for t, c in calls),
-        avg_handling_minutes=average_minutes(s.finished_at - s.called_at for s in steps),
+        avg_handling_minutes=average_minutes(s.finished_at - (s.started_at or s.called_at) for s in steps),
         slots=slots((hall.local(t.issued_at) for t in tickets), (hall.local(c) for _, c in calls), opens),
         hot=hot_services(hall, tickets),
         windows=windows,

@@ -395,6 +395,8 @@ class Hall:
         card.window = wid = event.window
         card.staff = event.staff
         card.called_at = event.at
+        if card.first_called_at is None:  # a recall, or the call back of a held ticket, keeps the first
+            card.first_called_at = event.at
         card.call_count = event.call_count
         self.line.remove(card.issued.id)
         if not event.recall and not event.out_of_order:
@@ -422,7 +424,7 @@ class Hall:
         if avg is None:
             avg = self.services[service].handling_minutes * 60.0
         self.handling_seconds[service] = avg + _MOVING_AVERAGE * (event.handling_seconds - avg)
-        step = Step(service, wid, event.outcome, card.called_at or at, at)
+        step = _step(card, service, wid, event.outcome, at)
         self._step_ended(wid, card, step)
         card.steps = (*card.steps, step)
         if nxt is None:
@@ -436,7 +438,7 @@ class Hall:
     def _ticket_transferred(self, event: e.TicketTransferred) -> None:
         wid, at = event.from_window, event.at
         card = self._move(event, event.ticket_id)
-        step = Step(card.service, wid, Outcome.TRANSFERRED, card.called_at or at, at)
+        step = _step(card, card.service, wid, Outcome.TRANSFERRED, at)
         self._step_ended(wid, card, step)
         card.steps = (*card.steps, step)
         self._requeue(card, event.to_service, event.to_window)
@@ -453,7 +455,7 @@ class Hall:
         card.state = TicketState.WAITING
         card.queued_at = event.queued_at
         card.window = None
-        card.called_at = None
+        card.called_at = card.first_called_at = None
         card.call_count = 0
         card.finished_at = None
         self._enqueue(card)
@@ -559,7 +561,7 @@ class Hall:
         card.service = service
         card.target_window = target
         card.window = None
-        card.called_at = None
+        card.called_at = card.first_called_at = None
         card.call_count = 0
         card.started_at = None
         self._enqueue(card)
@@ -616,6 +618,13 @@ _APPLY: dict[type, Callable[[Hall, Any], None]] = {
     e.HelpRequested: Hall._help_requested,
     e.LayoutChanged: layout.apply_layout,
 }
+
+
+def _step(card: TicketRecord, service: str, window: str, outcome: Outcome, at: datetime) -> Step:
+    """The step a ticket ends at `window`: from its first call (waiting ends there), handled from
+    the start of service or else from the last call (the citizen came on that one)."""
+    called = card.first_called_at or card.called_at or at
+    return Step(service, window, outcome, called, at, card.started_at or card.called_at or called)
 
 
 def _count_of(number: str) -> int:

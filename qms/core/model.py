@@ -342,8 +342,9 @@ class Step:
     service: str
     window: str
     outcome: Outcome
-    called_at: datetime
+    called_at: datetime  # the step's first call: a recall does not move it (waiting times end here)
     finished_at: datetime
+    started_at: datetime | None = None  # when handling began: the start of service, else the last call
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +373,7 @@ class Ticket:
     phone_masked: str | None = None
     escalation: Escalation | None = None
     note: str = ""
+    first_called_at: datetime | None = None  # the first call of the step under way (recalls keep it)
 
     @property
     def is_open(self) -> bool:

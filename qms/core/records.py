@@ -27,6 +27,7 @@ class TicketRecord:
         "call_count",
         "called_at",
         "finished_at",
+        "first_called_at",
         "issued",
         "outcome",
         "queued_at",
@@ -50,6 +51,7 @@ class TicketRecord:
         self.window: str | None = ticket.window
         self.staff: str | None = ticket.staff
         self.called_at: datetime | None = ticket.called_at
+        self.first_called_at: datetime | None = ticket.first_called_at
         self.call_count: int = ticket.call_count
         self.started_at: datetime | None = ticket.started_at
         self.finished_at: datetime | None = ticket.finished_at
@@ -89,6 +91,7 @@ class TicketRecord:
                 t.phone_masked,
                 t.escalation,
                 t.note,
+                self.first_called_at,
             )
         return view
 

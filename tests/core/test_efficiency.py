@@ -16,7 +16,7 @@ from tests.factories import TZ, at, small_hall
 
 
 def busy_hall() -> Hall:
-    """Monday: 4 social tickets and 2 tax tickets; two called, one finished after 6 minutes."""
+    """Monday: 4 social tickets and 2 tax tickets; two called, one handled for 5 minutes."""
     hall = Hall(small_hall(calling=CallingConfig(recall_cooldown_seconds=0, auto_recall_seconds=None)))
     hall.handle(c.OpenWindow("w1", "alice"), at(9))
     hall.handle(c.OpenWindow("w2", "bob"), at(9))
@@ -24,7 +24,7 @@ def busy_hall() -> Hall:
         hall.handle(c.IssueTicket(service), at(9, minute))
     hall.handle(c.CallNext("w1"), at(9, 25))  # A001 waited 20 min
     hall.handle(c.StartService("w1"), at(9, 26))
-    hall.handle(c.FinishService("w1", Outcome.COMPLETED), at(9, 31))  # handled 6 min from the call
+    hall.handle(c.FinishService("w1", Outcome.COMPLETED), at(9, 31))  # handled 5 min from the start
     hall.handle(c.CallNext("w2"), at(10, 10))  # B001 waited 60 min
     return hall
 
@@ -34,7 +34,7 @@ def test_counts_averages_and_slots_of_a_morning() -> None:
     f = efficiency(hall, at(10, 15))
     assert (f.taken, f.called, f.handled, f.waiting, f.no_shows) == (6, 2, 1, 4, 0)
     assert f.avg_wait_minutes == 40.0  # (20 + 60) / 2
-    assert f.avg_handling_minutes == 6.0
+    assert f.avg_handling_minutes == 5.0
     # the day's opening (09:00-12:00, 13:30-17:00) bounds the slots: 16 of them
     assert f.slots[0].start == at(9) and f.slots[-1].start == at(16, 30) and len(f.slots) == 16
     by_start = {s.start.strftime("%H:%M"): (s.taken, s.called) for s in f.slots}
@@ -60,7 +60,7 @@ def test_a_ticket_that_moved_on_counts_as_called_at_its_first_call() -> None:
     hall.handle(c.FinishService("w1", Outcome.ACCEPTED, next_service="issuing"), at(10, 30))
     f = efficiency(hall, at(10, 31))
     assert f.called == 3 and f.waiting == 4  # the accepted ticket waits again for issuing, called once
-    assert f.avg_handling_minutes == round((6 + 10) / 2, 1)
+    assert f.avg_handling_minutes == round((5 + 10) / 2, 1)
 
 
 def test_an_empty_day_has_no_figures_but_its_slots() -> None:

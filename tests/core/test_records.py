@@ -50,6 +50,7 @@ CHANGES: dict[str, object] = {
     "finished_at": at(10, 9),
     "outcome": Outcome.COMPLETED,
     "steps": (Step("social", "w1", Outcome.ACCEPTED, at(9, 40), at(9, 50)),),
+    "first_called_at": at(9, 59),
 }
 
 

@@ -101,8 +101,8 @@ def test_by_staff_member_the_one_who_called_at_the_window_then() -> None:
     assert by_key["alice"].name == "李爱丽" and by_key["bob"].name == "bob"
     assert (by_key["alice"].tickets, by_key["alice"].finished, by_key["alice"].handling_p50) == (1, 1, 5.0)
     assert (by_key["alice"].ratings, by_key["alice"].bad_ratings) == (1, 1)  # unnamed ratings go nowhere
-    # a recall moves the step's called_at (hall.py): its wait and handling count from 9:33
-    assert (by_key["carol"].tickets, by_key["carol"].wait_p50, by_key["carol"].handling_p50) == (1, 31.0, 9.0)
+    # D001 waited to its first call (9:32); the citizen came on the recall, so handling counts from 9:33
+    assert (by_key["carol"].tickets, by_key["carol"].wait_p50, by_key["carol"].handling_p50) == (1, 30.0, 9.0)
     assert (by_key["bob"].tickets, by_key["bob"].no_shows, by_key["bob"].handling_p50) == (1, 1, None)
     # without the calls only the staff member a ticket is with now is known (D001 waits for
     # issuing, so carol is lost), and no step's handling time
@@ -120,3 +120,26 @@ def test_percentiles_are_values_in_order(values: list[float]) -> None:
     assert p50 in values and p90 in values and p50 is not None and p90 is not None
     assert min(values) <= p50 <= p90 <= max(values)
     assert sum(1 for v in values if v <= p50) >= len(values) / 2
+
+
+def test_a_recall_ends_no_wait_and_starts_no_handling() -> None:
+    """Waiting ends at a step's first call however often it is recalled; handling starts when
+    the service starts, or else at the call the citizen came on (the last one)."""
+    hall = Hall(small_hall(calling=CallingConfig(recall_cooldown_seconds=0, auto_recall_seconds=None)))
+    hall.handle(c.OpenWindow("w1", "alice"), at(9))
+    hall.handle(c.IssueTicket("social"), at(9))
+    hall.handle(c.IssueTicket("social"), at(9))
+    hall.handle(c.CallNext("w1"), at(9, 10))
+    hall.handle(c.Recall("w1"), at(9, 11))
+    assert hall.tickets()[0].first_called_at == at(9, 10) and hall.tickets()[0].called_at == at(9, 11)
+    hall.handle(c.FinishService("w1"), at(9, 19))  # came on the recall: 8 minutes
+    hall.handle(c.CallNext("w1"), at(9, 30))
+    hall.handle(c.Recall("w1"), at(9, 31))
+    hall.handle(c.StartService("w1"), at(9, 32))
+    hall.handle(c.FinishService("w1"), at(9, 36))  # 4 minutes from the start
+    first, second = (t.steps[0] for t in hall.tickets())
+    assert (first.called_at, first.started_at) == (at(9, 10), at(9, 11))
+    assert (second.called_at, second.started_at) == (at(9, 30), at(9, 32))
+    (row,) = daily_report(hall.config, hall.tickets(), [], GroupBy.SERVICE)
+    assert (row.wait_p50, row.wait_p90) == (10.0, 30.0)
+    assert (row.handling_p50, row.handling_p90) == (4.0, 8.0)
