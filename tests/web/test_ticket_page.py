@@ -85,7 +85,7 @@ async def test_the_qr_code_is_an_svg_of_the_status_pages_address(api: Api) -> No
 
 @pytest.mark.anyio
 async def test_static_files_of_the_status_page_are_served(api: Api) -> None:
-    for name in ("ticket/status.js", "ticket/ticket.css", "kiosk/kiosk.js", "kiosk/kiosk.css"):
+    for name in ("ticket/status.js", "ticket/ticket.css", "kiosk/kiosk.js", "kiosk/kiosk.css", "shared/socket.js"):
         response = await api.client.get(f"/static/{name}")
         assert response.status_code == 200 and len(response.content) > 1000, name
 

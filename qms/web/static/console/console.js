@@ -13,7 +13,6 @@
   "use strict";
 
   var settings = JSON.parse(document.getElementById("console-settings").textContent);
-  var BACKOFF_MIN_MS = 500, BACKOFF_MAX_MS = 5000;
   var STATES = {
     closed: "已关窗 Closed", idle: "空闲 Idle", calling: "呼叫中 Calling", serving: "办理中 Serving",
     paused: "暂停 Paused",
@@ -34,7 +33,7 @@
   var session = QmsStaff.load(settings.hall);
   var windows = {}; // id -> window view
   var current = null; // the window's current ticket (private view) or null
-  var socket = null, attempt = 0, refreshTimer = null, refreshing = false, again = false;
+  var socket = null, refreshTimer = null, refreshing = false, again = false;
   var services = {};
   settings.services.forEach(function (s) { services[s.id] = s; });
 
@@ -68,7 +67,7 @@
   function logout(reason) {
     session = null;
     save();
-    if (socket) { var ws = socket; socket = null; ws.close(); }
+    disconnect();
     $("password").value = "";
     show("login-view");
     if (reason) say(reason, "error");
@@ -202,7 +201,7 @@
       say("窗口已关闭，可重新开窗。The window is closed; open it again to go on.", "info");
       session.window = null;
       save();
-      if (socket) { var ws = socket; socket = null; ws.close(); }
+      disconnect();
       choose();
       return;
     }
@@ -433,30 +432,20 @@
 
   function connect() {
     if (socket) return;
-    var scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    var ws = new WebSocket(scheme + "//" + location.host + settings.events);
-    socket = ws;
-    connection(attempt === 0 ? "connecting" : "offline");
-    ws.onmessage = function (msg) {
-      var data;
-      try { data = JSON.parse(msg.data); } catch (e) { return; }
-      if (data.type === "snapshot") {
-        attempt = 0;
-        connection("online");
-        refresh(); // the state may have moved on while the page was away
-      } else {
-        if (data.type === "LayoutChanged") fillTransferWindows(); // windows renamed, added or removed
-        scheduleRefresh();
-      }
-    };
-    ws.onclose = function () {
-      if (socket !== ws) return; // logged out or closed on purpose
-      socket = null;
-      connection("offline");
-      var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-      attempt += 1;
-      setTimeout(function () { if (session && session.window && !socket) connect(); }, delay * (0.8 + 0.4 * Math.random()));
-    };
+    socket = QmsSocket.follow(settings.events, {
+      message: function (data) {
+        if (data.type === "snapshot") refresh(); // the state may have moved on while the page was away
+        else {
+          if (data.type === "LayoutChanged") fillTransferWindows(); // windows renamed, added or removed
+          scheduleRefresh();
+        }
+      },
+      state: connection,
+    });
+  }
+
+  function disconnect() {
+    if (socket) { socket.close(); socket = null; }
   }
 
   // -- start -------------------------------------------------------------------------------

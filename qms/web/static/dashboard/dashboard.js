@@ -222,20 +222,8 @@
     pending = setTimeout(fetchNow, wait);
   }
 
-  var delay = 500;
   function connect() {
-    setConn("connecting");
-    var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws;
-    try { ws = new WebSocket(proto + location.host + S.events); } catch (e) { retry(); return; }
-    ws.onopen = function () { delay = 500; setConn("online"); soon(); };
-    ws.onmessage = function () { soon(); };
-    ws.onclose = function () { setConn("offline"); retry(); };
-    ws.onerror = function () { try { ws.close(); } catch (e) { /* closing anyway */ } };
-  }
-  function retry() {
-    setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 10000);
+    QmsSocket.follow(S.events, { message: soon, state: setConn }, 10000); // the snapshot, then every event
   }
 
   tick();

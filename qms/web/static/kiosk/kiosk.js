@@ -2,7 +2,7 @@
  *
  * Waiting counts and waits come from GET /queues (computed by the server), asked again when
  * the hall's events websocket reports something (at most once a second) and every 10 s
- * anyway. The socket reconnects by itself, backing off from 0.5 s to 5 s. Taking a ticket
+ * anyway. The socket reconnects by itself (static/shared/socket.js). Taking a ticket
  * sends an Idempotency-Key, so a tap retried after a lost answer gives the same ticket.
  *
  * A `LayoutChanged` event (an admin renamed, added or removed a service) makes the page fetch
@@ -14,13 +14,10 @@
 (function () {
   "use strict";
 
-  var BACKOFF_MIN_MS = 500;
-  var BACKOFF_MAX_MS = 5000;
   var QUEUES_EVERY_MS = 1000;
   var QUEUES_REFRESH_MS = 10000;
   var settings = JSON.parse(document.getElementById("kiosk-settings").textContent);
   var kiosk = document.getElementById("kiosk");
-  var attempt = 0;
   var queuesLast = 0;
   var queuesTimer = null;
   var busy = false; // a request to take a ticket or check in is under way
@@ -89,21 +86,13 @@
   }
 
   function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + settings.events);
-    socket.onopen = function () { attempt = 0; el("conn").className = "conn online"; queuesSoon(); };
-    socket.onmessage = function (msg) {
-      var data = {};
-      try { data = JSON.parse(msg.data); } catch (e) { /* not an event: counts are asked anyway */ }
-      if (data.type === "LayoutChanged") layoutChanged();
-      queuesSoon();
-    };
-    socket.onclose = function () {
-      el("conn").className = "conn offline";
-      var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-      attempt += 1;
-      setTimeout(connect, delay);
-    };
+    QmsSocket.follow(settings.events, {
+      message: function (data) {
+        if (data.type === "LayoutChanged") layoutChanged();
+        queuesSoon(); // the snapshot after a (re)connect, and every event, may change the counts
+      },
+      state: function (s) { el("conn").className = "conn " + s; },
+    });
   }
 
   // -- filtering: department and search ------------------------------------------------

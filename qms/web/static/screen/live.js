@@ -6,7 +6,7 @@
  * A `TicketCalled` (with the ticket's `number`) puts the call on top; since the waits are
  * estimated by the server, any event that may change a queue makes the page ask for
  * /queues again, at most once a second. When the connection drops the last state stays on
- * the screen and the page reconnects by itself, backing off from 0.5 s to 5 s. A
+ * the screen and the page reconnects by itself (static/shared/socket.js). A
  * `LayoutChanged` (windows or services renamed, added, removed on the admin pages) makes it
  * connect again at once: the new snapshot has the windows, queues and recent calls as they
  * are named now.
@@ -14,8 +14,6 @@
 (function (global) {
   "use strict";
 
-  var BACKOFF_MIN_MS = 500;
-  var BACKOFF_MAX_MS = 5000;
   var QUEUES_EVERY_MS = 1000; // at most one /queues request a second, however busy the hall
   var QUEUES_REFRESH_MS = 30000; // and one every 30 s anyway
 
@@ -25,8 +23,6 @@
     var view = { seq: 0, recent: [], waiting: [], eta: {} };
     var windows = {}; // id -> window as the snapshot has it
     var zoneServices = null; // service ids served in this zone; null: every service
-    var attempt = 0;
-    var socket = null;
     var queuesBusy = false;
     var queuesAgain = false;
     var queuesLast = 0;
@@ -86,7 +82,7 @@
     }
 
     function onEvent(event) {
-      if (event.type === "LayoutChanged") { resync(); return; }
+      if (event.type === "LayoutChanged") { socket.reopen(); return; }
       var changed = false;
       if (event.type === "TicketCalled") changed = onCall(event);
       else if (event.type === "DayOpened") {
@@ -116,42 +112,23 @@
         });
     }
 
-    function resync() {
-      var old = socket;
-      socket = null; // its close is on purpose: no back-off
-      if (old) old.close();
-      open();
+    function onMessage(data) {
+      if (data.type === "snapshot") {
+        onSnapshot(data);
+        if (performance.getEntriesByName("qms-snapshot").length === 0) performance.mark("qms-snapshot"); // time to state
+      } else {
+        onEvent(data);
+      }
     }
 
-    function open() {
-      var scheme = location.protocol === "https:" ? "wss:" : "ws:";
-      var ws = new WebSocket(scheme + "//" + location.host + settings.events);
-      socket = ws;
-      screen.connection(attempt === 0 ? "connecting" : "offline");
-      ws.onmessage = function (msg) {
-        var data;
-        try { data = JSON.parse(msg.data); } catch (e) { return; }
-        if (data.type === "snapshot") {
-          attempt = 0; // back off afresh only once the server answered with its state
-          screen.connection("online");
-          onSnapshot(data);
-          if (performance.getEntriesByName("qms-snapshot").length === 0) performance.mark("qms-snapshot"); // time to state
-        } else {
-          onEvent(data);
-        }
-      };
-      ws.onclose = function () {
-        if (socket !== ws) return;
-        socket = null;
-        screen.connection("offline");
-        var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-        attempt += 1;
-        setTimeout(open, delay * (0.8 + 0.4 * Math.random())); // jitter: screens of a hall do not reconnect in step
-      };
+    var online = false;
+    function onState(state) {
+      online = state === "online";
+      screen.connection(state);
     }
 
-    setInterval(function () { if (socket && socket.readyState === WebSocket.OPEN) refreshQueues(); }, QUEUES_REFRESH_MS);
-    open();
+    var socket = QmsSocket.follow(settings.events, { message: onMessage, state: onState });
+    setInterval(function () { if (online) refreshQueues(); }, QUEUES_REFRESH_MS);
     return { view: function () { return view; } };
   }
 

@@ -5,7 +5,7 @@
  *
  * When `settings.sound` is "on" and the hall has voice calling (GET .../voice says `voice`),
  * the page connects to the zone's announcement stream (GET .../voice/stream?zone=, a
- * websocket; reconnecting by itself with a backoff from 0.5 s to 5 s) and plays each
+ * websocket; reconnecting by itself, static/shared/socket.js) and plays each
  * announcement's WAV with one <audio> element, in the order they come, one at a time: one
  * that arrives while another plays waits its turn, none is cut off. The server already paces
  * a zone's announcements by their length, so the queue here stays short; it is bounded all
@@ -177,23 +177,10 @@
 
     function connect() {
       if (socket !== null) return;
-      var scheme = location.protocol === "https:" ? "wss:" : "ws:";
       var query = settings.zone ? "?zone=" + encodeURIComponent(settings.zone) : "";
-      var ws = new WebSocket(scheme + "//" + location.host + settings.voice_stream + query);
-      socket = ws;
-      ws.onmessage = function (msg) {
-        var data;
-        try { data = JSON.parse(msg.data); } catch (e) { return; }
-        if (data.type === "hello") attempt = 0;
-        else if (data.type === "announcement") enqueue(data);
-      };
-      ws.onclose = function () {
-        if (socket !== ws) return;
-        socket = null;
-        var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-        attempt += 1;
-        setTimeout(connect, delay * (0.8 + 0.4 * Math.random()));
-      };
+      socket = QmsSocket.follow(settings.voice_stream + query, {
+        message: function (data) { if (data.type === "announcement") enqueue(data); }, // after a "hello"
+      });
     }
 
     /* Whether the hall speaks at all; asked again with a backoff while the server is away. */

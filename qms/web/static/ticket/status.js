@@ -4,7 +4,7 @@
  * the hall's events websocket says something happened (at most one request in flight; an
  * event meanwhile asks again once it answers), and every few seconds besides, so that it
  * also follows when the socket cannot connect. When the connection drops the page keeps the
- * last state, shows "reconnecting" and reconnects by itself, backing off from 0.5 s to 5 s.
+ * last state, shows "reconnecting" and reconnects by itself (static/shared/socket.js).
  * The server computes people ahead and the wait; this only shows them. The service's names
  * come with every answer too, so a service renamed on the admin pages (a `LayoutChanged`
  * event, like any other) shows its new name.
@@ -16,11 +16,8 @@
 (function () {
   "use strict";
 
-  var BACKOFF_MIN_MS = 500;
-  var BACKOFF_MAX_MS = 5000;
   var settings = JSON.parse(document.getElementById("ticket-settings").textContent);
   var root = document.getElementById("ticket");
-  var attempt = 0;
   var busy = false;
   var again = false;
   var ended = false;
@@ -156,31 +153,13 @@
       });
   }
 
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket;
-    try {
-      socket = new WebSocket(scheme + location.host + settings.events);
-    } catch (e) {
-      retry();
-      return;
-    }
-    socket.onopen = function () {
-      attempt = 0;
-      conn("online", "实时更新中", "Live");
-      refresh();
-    };
-    socket.onmessage = function () { refresh(); };
-    socket.onclose = function () {
-      conn("offline", "连接中断，正在重连", "Reconnecting");
-      retry();
-    };
-  }
+  var conns = { online: ["实时更新中", "Live"], offline: ["连接中断，正在重连", "Reconnecting"] };
 
-  function retry() {
-    var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-    attempt += 1;
-    setTimeout(connect, delay);
+  function connect() {
+    QmsSocket.follow(settings.events, {
+      message: function () { refresh(); }, // the snapshot after a (re)connect, and every event
+      state: function (s) { if (s !== "connecting") conn(s, conns[s][0], conns[s][1]); },
+    });
   }
 
   var initial = JSON.parse(document.getElementById("ticket-initial").textContent);
