@@ -26,7 +26,8 @@ from qms.passwords import hash_password, verify_password
 
 from .errors import JSON, Forbidden, Unauthorized
 from .payloads import Fields, read_object
-from .state import StaffAccountLike, web_state
+from .state import StaffAccountLike, WebState, web_state
+from .tokens import Claims
 
 ADMIN = "admin"
 
@@ -50,7 +51,7 @@ def _dummy_hash() -> str:
     return hash_password("no such account")
 
 
-def check_password(account: StaffAccountLike | None, password: str) -> bool:
+def _check_password(account: StaffAccountLike | None, password: str) -> bool:
     if account is None:
         verify_password(_dummy_hash(), password)
         return False
@@ -63,14 +64,7 @@ async def login(request: Request) -> Response:
     fields = Fields(await read_object(request, state.max_body_bytes), ("username", "password"))
     username = fields.required_text("username")
     password = fields.required_text("password")
-    state.throttle.check(username)
-    account = state.accounts.get(username)
-    if not await run_in_threadpool(check_password, account, password) or account is None:
-        state.throttle.failed(username)
-        raise Unauthorized("wrong username or password", code="bad_credentials")
-    state.throttle.succeeded(username)
-    issued = state.revocations.issue_at(account.username, time.time())
-    token, claims = state.tokens.issue(account.username, str(account.role), issued)
+    account, token, claims = await sign_in(state, username, password)
     return JSON(
         {
             "token": token,
@@ -84,6 +78,28 @@ async def login(request: Request) -> Response:
     )
 
 
+async def sign_in(state: WebState, username: str, password: str) -> tuple[StaffAccountLike, str, Claims]:
+    """Check a staff member's password (throttled per username) and issue a token: the
+    account, the token and its claims. Raises 429 `too_many_attempts` or 401 `bad_credentials`.
+    The API's login and the admin pages' login form both come here."""
+    state.throttle.check(username)
+    account = state.accounts.get(username)
+    if not await run_in_threadpool(_check_password, account, password) or account is None:
+        state.throttle.failed(username)
+        raise Unauthorized("wrong username or password", code="bad_credentials")
+    state.throttle.succeeded(username)
+    issued = state.revocations.issue_at(account.username, time.time())
+    token, claims = state.tokens.issue(account.username, str(account.role), issued)
+    return account, token, claims
+
+
+def principal_of(state: WebState, username: str) -> Principal | None:
+    """The staff member `username` as the account map has them now (None: removed or
+    disabled): every request re-reads it, so a demotion holds at once."""
+    account = state.accounts.get(username)
+    return None if account is None else Principal(account.username, str(account.role), account)
+
+
 def authenticate(conn: HTTPConnection) -> Principal:
     """The staff member named by the request's bearer token, or 401."""
     header = conn.headers.get("authorization")
@@ -94,12 +110,12 @@ def authenticate(conn: HTTPConnection) -> Principal:
         raise Unauthorized("the Authorization header must be 'Bearer <token>'", code="invalid_token")
     state = web_state(conn)
     claims = state.tokens.verify(token.strip(), time.time())
-    account = state.accounts.get(claims.username)
-    if account is None:
+    principal = principal_of(state, claims.username)
+    if principal is None:
         raise Unauthorized("the token's account no longer exists", code="invalid_token")
     if state.revocations.ended(claims):
         raise Unauthorized("this login was ended (logged out everywhere): log in again", code="token_revoked")
-    return Principal(account.username, str(account.role), account)
+    return principal
 
 
 def may_open(principal: Principal, window: Window) -> None:

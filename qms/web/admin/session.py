@@ -25,11 +25,10 @@ import secrets
 import time
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from qms.web.auth import Principal, check_password
+from qms.web.auth import Principal, principal_of, sign_in
 from qms.web.errors import TooManyAttempts, Unauthorized
 from qms.web.state import web_state
 from qms.web.templating import error_page, templates
@@ -48,11 +47,7 @@ def session_principal(request: Request) -> Principal | None:
     session = _session(request)
     if session is None:
         return None
-    claims = session[0]
-    account = web_state(request).accounts.get(claims.username)
-    if account is None:
-        return None
-    return Principal(account.username, str(account.role), account)
+    return principal_of(web_state(request), session[0].username)
 
 
 def _session(request: Request) -> tuple[Claims, str] | None:
@@ -151,16 +146,11 @@ async def login_page(request: Request) -> Response:
     if not username or not password:
         return _render_login(request, next_path, username, "请输入用户名和密码 · Enter your user name and password")
     try:
-        state.throttle.check(username)
+        _, token, _ = await sign_in(state, username, password)
     except TooManyAttempts as exc:
         return _render_login(request, next_path, username, f"登录失败次数过多 · {exc.message}", status=429)
-    account = state.accounts.get(username)
-    if not await run_in_threadpool(check_password, account, password) or account is None:
-        state.throttle.failed(username)
+    except Unauthorized:
         return _render_login(request, next_path, username, "用户名或密码错误 · Wrong user name or password", status=401)
-    state.throttle.succeeded(username)
-    issued = state.revocations.issue_at(account.username, time.time())
-    token, _ = state.tokens.issue(account.username, str(account.role), issued)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
