@@ -82,14 +82,12 @@ async def remove_service(admin: AdminRequest) -> Response:
             "booking rules page first"
         )
         return _service_page(admin, old, lf.service_values(old), status=409, refused=refused)
-    form = admin.form
-    assert form is not None
-    service_id = old.id
-    layout = lf.build(form, lambda: lf.without_service(config, service_id))
-    problem = form.errors.get("_layout") if layout is None else await admin.change_layout(layout, "services")
-    if problem is not None:
-        return _service_page(admin, old, lf.service_values(old), status=409, refused=problem)
-    return admin.saved("/services")
+    return await _remove(
+        admin,
+        lambda: lf.without_service(config, old.id),
+        lambda problem: _service_page(admin, old, lf.service_values(old), status=409, refused=problem),
+        "services",
+    )
 
 
 def _service_page(
@@ -114,6 +112,19 @@ async def _save(
     refused = await admin.change_layout(layout, part)
     if refused is not None:
         return page(409, refused)
+    return admin.saved(f"/{part}")
+
+
+async def _remove(
+    admin: AdminRequest, without: Callable[[], HallConfig], page: Callable[[str], Response], part: str
+) -> Response:
+    """Submit the layout without one service or window: its page again with the reason it
+    cannot go (409: the layout would not hold, or the hall refused), or on to the part's page."""
+    assert admin.form is not None
+    layout = lf.build(admin.form, without)
+    refused = admin.form.errors.get("_layout") if layout is None else await admin.change_layout(layout, part)
+    if refused is not None:
+        return page(refused)
     return admin.saved(f"/{part}")
 
 
@@ -162,14 +173,12 @@ async def remove_window(admin: AdminRequest) -> Response:
     old = next((w for w in config.windows if w.id == admin.request.path_params["window"]), None)
     if old is None:
         return not_found(admin, ("这个窗口", "such window"))
-    form = admin.form
-    assert form is not None
-    window_id = old.id
-    layout = lf.build(form, lambda: lf.without_window(config, window_id))
-    refused = form.errors.get("_layout") if layout is None else await admin.change_layout(layout, "windows")
-    if refused is not None:
-        return _window_page(admin, old, lf.window_values(old), status=409, refused=refused)
-    return admin.saved("/windows")
+    return await _remove(
+        admin,
+        lambda: lf.without_window(config, old.id),
+        lambda problem: _window_page(admin, old, lf.window_values(old), status=409, refused=problem),
+        "windows",
+    )
 
 
 def _window_page(
