@@ -25,7 +25,7 @@ from qms.service import HallService
 from .errors import JSON
 from .payloads import queue_view
 from .state import hall_service, web_state
-from .templating import error_page, templates
+from .templating import no_hall_page, templates
 
 REFRESH_SECONDS = 30
 MIN_FETCH_SECONDS = 1.0
@@ -97,15 +97,7 @@ async def dashboard_page(request: Request) -> Response:
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
-        return error_page(
-            request,
-            404,
-            ("没有这个大厅", "No such hall"),
-            (
-                f"本服务器没有编号为「{hall_id}」的大厅，请检查网址。",
-                f"This server runs no hall {hall_id!r}. Please check the address.",
-            ),
-        )
+        return no_hall_page(request, hall_id, ("效能大屏", "dashboard"))
     config = service.config
     settings = {
         "hall": config.id,

@@ -25,7 +25,7 @@ from qms.core.model import HallConfig
 from qms.core.screen import RECENT_CALLS, Call, recent_calls
 
 from .state import web_state
-from .templating import error_page, templates
+from .templating import error_page, no_hall_page, templates
 
 RECENT_SHOWN = 7  # the call shown large, and the six before it
 QUEUE_FILTERS = ("all", "waiting")  # every service of the zone, or those with people waiting
@@ -110,15 +110,7 @@ async def screen_page(request: Request) -> Response:
     hall_id = request.path_params["hall"]
     service = web_state(request).services.get(hall_id)
     if service is None:
-        return error_page(
-            request,
-            404,
-            ("没有这个大厅", "No such hall"),
-            (
-                f"本服务器没有编号为「{hall_id}」的大厅，请检查屏幕的网址。",
-                f"This server runs no hall {hall_id!r}. Please check the screen's address.",
-            ),
-        )
+        return no_hall_page(request, hall_id, ("屏幕", "screen"))
     config = service.config
     zones = list(dict.fromkeys(w.zone for w in config.windows))
     params = request.query_params

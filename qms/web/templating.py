@@ -44,7 +44,7 @@ def error_page(
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
-def no_hall_page(request: Request, hall_id: str, page: tuple[str, str]) -> Response:
+def no_hall_page(request: Request, hall_id: str, page: tuple[str, str], *, look: Look = "screen") -> Response:
     """404: the address of a hall's `page` (its name in Chinese and English) names a hall
     this server does not run."""
     return error_page(
@@ -55,4 +55,5 @@ def no_hall_page(request: Request, hall_id: str, page: tuple[str, str]) -> Respo
             f"本服务器没有编号为「{hall_id}」的大厅，请检查{page[0]}的网址。",
             f"This server runs no hall {hall_id!r}. Please check the {page[1]}'s address.",
         ),
+        look=look,
     )

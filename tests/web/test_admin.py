@@ -430,7 +430,8 @@ def test_read_only_pages_and_logout(served: tuple[Hall, Browser]) -> None:
     for page, text in (("", "最近修改"), ("/booking", "预约规则"), ("/devices", "设备登记"), ("/windows", "窗口")):
         assert text in admin.get(ADMIN + page).text
     assert admin.get(f"{ADMIN}/windows/no-such").status_code == 404
-    assert admin.get("/admin/no-such-hall").status_code == 404
+    no_hall = admin.get("/admin/no-such-hall")
+    assert no_hall.status_code == 404 and "没有这个大厅" in no_hall.text and "admin.css" in no_hall.text
     leaving = Browser(hall.base)
     leaving.log_in("admin", "admin123")
     leaving.get(ADMIN)

@@ -23,7 +23,7 @@ from qms.service import HallService
 from qms.service.booking import BookingService
 from qms.web.auth import Principal
 from qms.web.state import web_state
-from qms.web.templating import error_page, templates
+from qms.web.templating import error_page, no_hall_page, templates
 
 from .desk import AdminDesk, admin_desk
 from .forms import Form, read_form
@@ -112,13 +112,7 @@ def admin_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         service = web_state(request).services.get(hall_id)
         desk = admin_desk(request)
         if service is None or desk is None:
-            return error_page(
-                request,
-                404,
-                ("没有这个大厅", "No such hall"),
-                (f"本服务器没有编号为「{hall_id}」的大厅。", f"This server runs no hall {hall_id!r}."),
-                look="admin",
-            )
+            return no_hall_page(request, hall_id, ("管理页", "admin page"), look="admin")
         return await handler(AdminRequest(request, principal, service, desk, form))
 
     endpoint.__name__ = handler.__name__
