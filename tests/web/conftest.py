@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,6 +77,14 @@ ROLES = {a.username: str(a.role) for a in ACCOUNTS}
 def bearer(username: str, *, now: float | None = None) -> dict[str, str]:
     token, _ = TokenSigner(SECRET).issue(username, ROLES.get(username, "staff"), time.time() if now is None else now)
     return {"Authorization": f"Bearer {token}"}
+
+
+def page_settings(page: str, html: str) -> dict[str, Any]:
+    """The settings a page hands its script, as JSON in `<script id="{page}-settings">`."""
+    found = re.search(rf'<script type="application/json" id="{page}-settings">(.*?)</script>', html, re.S)
+    assert found is not None, f"no {page}-settings in the page"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
 
 
 @dataclass

@@ -3,7 +3,6 @@ URLs, a shortcut on every action) and a 404 page for an unknown hall; its static
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -12,7 +11,7 @@ from qms.core.rules import WINDOW_ACTIONS
 from qms.web.console import COMMANDS, OUTCOMES, SHORTCUTS
 from qms.web.windows import ACTIONS
 
-from .conftest import HALL, Api
+from .conftest import HALL, Api, page_settings
 
 
 class _Fields:
@@ -27,13 +26,6 @@ class _Fields:
         return default
 
 
-def settings_of(html: str) -> dict[str, object]:
-    found = re.search(r'<script type="application/json" id="console-settings">(.*?)</script>', html, re.S)
-    assert found is not None
-    data: dict[str, object] = json.loads(found.group(1))
-    return data
-
-
 @pytest.mark.anyio
 async def test_the_console_names_the_hall_and_where_its_api_is(api: Api) -> None:
     response = await api.client.get(f"/console/{HALL}")
@@ -41,7 +33,7 @@ async def test_the_console_names_the_hall_and_where_its_api_is(api: Api) -> None
     assert response.headers["content-type"].startswith("text/html")
     html = response.text
     assert "越秀区政务服务中心" in html and "窗口工作台" in html
-    settings = settings_of(html)
+    settings = page_settings("console", html)
     base = f"/api/v1/halls/{HALL}"
     assert settings["login"] == "/api/v1/auth/login"
     assert settings["windows"] == f"{base}/windows"

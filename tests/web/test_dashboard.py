@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from qms.core import commands as c
 from qms.core.model import RatingLevel
 
-from .conftest import Api, bearer
-
-
-def settings_of(html: str) -> dict[str, object]:
-    found = re.search(r'<script type="application/json" id="dashboard-settings">(.*?)</script>', html, re.S)
-    assert found is not None
-    data: dict[str, object] = json.loads(found.group(1))
-    return data
+from .conftest import Api, bearer, page_settings
 
 
 @pytest.mark.anyio
@@ -78,7 +68,7 @@ async def test_the_page_names_the_hall_and_where_its_figures_come_from(api: Api)
     response = await api.client.get("/dashboard/yuexiu", headers=bearer("alice"))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert "越秀区政务服务中心" in response.text and "实时效能监控" in response.text
-    settings = settings_of(response.text)
+    settings = page_settings("dashboard", response.text)
     assert settings["figures"] == "/api/v1/halls/yuexiu/efficiency"
     assert settings["events"] == "/api/v1/halls/yuexiu/events"
     for asset in ("/static/dashboard/dashboard.js", "/static/dashboard/dashboard.css"):

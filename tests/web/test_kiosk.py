@@ -3,23 +3,15 @@ booking button only in halls that take bookings, and its friendly error pages.""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from qms.web.kiosk import initials
 
-from .conftest import HALL, Api
+from .conftest import HALL, Api, page_settings
 from .test_bookings import HALL as BOOKING_HALL
 from .test_bookings import Booker, booker  # noqa: F401  # the fixture of a hall that takes bookings
-
-
-def settings_of(html: str) -> dict[str, object]:
-    found = re.search(r'<script type="application/json" id="kiosk-settings">(.*?)</script>', html, re.S)
-    assert found is not None
-    data: dict[str, object] = json.loads(found.group(1))
-    return data
 
 
 def test_search_keys_are_the_pinyin_initials() -> None:
@@ -42,7 +34,7 @@ async def test_the_kiosk_lists_services_by_department_with_people_waiting(api: A
     assert tax is not None
     assert 'data-waiting="2"' in tax.group(0) and "swdj" in tax.group(0)  # 税务登记
     assert 'id="check-in-open"' not in html  # this hall takes no bookings
-    assert settings_of(html) == {
+    assert page_settings("kiosk", html) == {
         "hall": HALL,
         "timezone": "Asia/Shanghai",
         "return_seconds": 15,
@@ -52,7 +44,7 @@ async def test_the_kiosk_lists_services_by_department_with_people_waiting(api: A
         "check_in": f"/api/v1/halls/{HALL}/check-in",
         "status_page": f"/t/{HALL}/",
     }
-    assert settings_of((await api.client.get(f"/kiosk/{HALL}?return=30")).text)["return_seconds"] == 30
+    assert page_settings("kiosk", (await api.client.get(f"/kiosk/{HALL}?return=30")).text)["return_seconds"] == 30
 
 
 @pytest.mark.anyio

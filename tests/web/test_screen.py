@@ -4,7 +4,6 @@ in the snapshot, ticket numbers on calls); no citizen's identifier on any of it.
 from __future__ import annotations
 
 import json
-import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from qms.web import create_app
 
-from .conftest import ACCOUNTS, HALL, SECRET, Api, bearer
+from .conftest import ACCOUNTS, HALL, SECRET, Api, bearer, page_settings
 from .test_events import EVENTS, Hall, issue
 
 with warnings.catch_warnings():
@@ -25,13 +24,6 @@ PHONE, ID_NUMBER = "13812345678", "11010519491231002X"
 SECRETS = (PHONE, ID_NUMBER, "138****5678", "1101**********002X", "5678")
 
 
-def settings_of(html: str) -> dict[str, object]:
-    found = re.search(r'<script type="application/json" id="screen-settings">(.*?)</script>', html, re.S)
-    assert found is not None
-    data: dict[str, object] = json.loads(found.group(1))
-    return data
-
-
 @pytest.mark.anyio
 async def test_the_screen_page_names_the_hall_and_zone_and_where_to_listen(api: Api) -> None:
     response = await api.client.get(f"/halls/{HALL}/screen?zone=main")
@@ -40,7 +32,7 @@ async def test_the_screen_page_names_the_hall_and_zone_and_where_to_listen(api: 
     html = response.text
     assert "越秀区政务服务中心" in html and "Yuexiu Government Service Centre" in html
     assert "1–2, 9号窗口" in html  # the windows this zone's screen calls to
-    assert settings_of(html) == {
+    assert page_settings("screen", html) == {
         "hall": HALL,
         "zone": "main",
         "timezone": "Asia/Shanghai",
@@ -55,11 +47,11 @@ async def test_the_screen_page_names_the_hall_and_zone_and_where_to_listen(api: 
     }
     whole = await api.client.get(f"/halls/{HALL}/screen?queues=waiting&rotate=15")
     assert whole.status_code == 200 and "全部窗口" in whole.text
-    settings = settings_of(whole.text)
+    settings = page_settings("screen", whole.text)
     assert settings["zone"] is None and settings["queue_filter"] == "waiting" and settings["page_seconds"] == 15
     assert settings["sound"] == "on"  # one zone: the whole hall's screen is that zone's
     for query, sound in (("zone=main&sound=off", "off"), ("sound=off", "off")):
-        assert settings_of((await api.client.get(f"/halls/{HALL}/screen?{query}")).text)["sound"] == sound
+        assert page_settings("screen", (await api.client.get(f"/halls/{HALL}/screen?{query}")).text)["sound"] == sound
 
 
 @pytest.mark.anyio

@@ -9,8 +9,6 @@ required` lets the page play at once; a browser without it must show the tap-to-
 from __future__ import annotations
 
 import itertools
-import json
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +19,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 
 from qms.bench.api import free_port
 from tests.servers import Server
+from tests.web.conftest import page_settings
 from tests.web.test_screen_browser import CHROMIUM, CHROMIUM_FLAGS, HALL, Hall, demo_hall, shot, start_demo
 
 pytestmark = pytest.mark.slow
@@ -108,10 +107,7 @@ def test_a_zone_screen_plays_its_calls_in_turn_each_to_its_end(
         zone.on("response", lambda r: wavs.append((r.url, r.status)) if r.url.endswith(".wav") else None)
         # the whole-hall screen of a hall with two zones is silent unless asked (sound=on): it would say
         # every zone's calls, which the zones' own screens say; asked, it gets them at once and must queue them
-        page_settings = re.search(
-            r'id="screen-settings">(.*?)</script>', httpx.get(f"{hall.base}/halls/{HALL}/screen").text
-        )
-        assert page_settings is not None and json.loads(page_settings.group(1))["sound"] == "off"
+        assert page_settings("screen", httpx.get(f"{hall.base}/halls/{HALL}/screen").text)["sound"] == "off"
         whole = open_screen(browser, hall.base, "?sound=on", errors, sockets)
         silent = open_screen(browser, hall.base, "?zone=floor1&sound=off", errors, quiet)
         for page in (zone, whole):
