@@ -13,18 +13,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from qms.bench.api import free_port
 
-from .test_screen_browser import HALL, Hall, browser, demo_hall, shot, start_demo  # noqa: F401  # browser: a fixture
+from .test_screen_browser import HALL, Hall, browser, demo_hall, open_live, shot, start_demo  # noqa: F401  # browser: a fixture
 
 KIOSK = {"width": 1080, "height": 1920}
 PHONE_VIEW = {"width": 390, "height": 844}
-
-
-def open_page(browser: Browser, url: str, viewport: dict[str, int], errors: list[str]) -> Page:  # noqa: F811
-    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(url)
-    expect(page.locator("#conn")).to_have_class("conn online")
-    return page
 
 
 def type_on_screen(page: Page, text: str) -> None:
@@ -43,7 +35,7 @@ def test_kiosk_ticket_then_its_status_page_follows_the_call_and_a_restart(
     errors: list[str] = []
     try:
         hall.login()
-        kiosk = open_page(browser, f"{hall.base}/kiosk/{HALL}?return=60", KIOSK, errors)
+        kiosk = open_live(browser, f"{hall.base}/kiosk/{HALL}?return=60", errors, KIOSK)
         loaded = kiosk.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
         assert loaded < 3000, loaded  # ms; only catches a page gone slow
         pension = kiosk.locator('.service[data-service="pension"]')
@@ -99,7 +91,7 @@ def test_kiosk_ticket_then_its_status_page_follows_the_call_and_a_restart(
         kiosk.locator("#problem-close").click()
 
         # the status page the QR code opens, on a phone
-        status = open_page(browser, f"{hall.base}/t/{HALL}/{ticket_id}", PHONE_VIEW, errors)
+        status = open_live(browser, f"{hall.base}/t/{HALL}/{ticket_id}", errors, PHONE_VIEW)
         root = status.locator("#ticket")
         expect(root).to_have_attribute("data-state", "waiting")
         expect(status.locator("#ahead")).to_have_text("1")

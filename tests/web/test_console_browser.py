@@ -9,27 +9,17 @@ the server refuses takes it back to the login form. Screenshots go to test-artif
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from qms.bench.api import free_port
 
-from .test_screen_browser import CHROMIUM, CHROMIUM_FLAGS, HALL, Hall, demo_hall, shot, start_demo
+from .test_screen_browser import HALL, Hall, demo_hall, shot, start_demo
+from .test_screen_browser import browser as browser  # the module's one Chromium (a fixture)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def log_in(page: Page, base: str, window: str) -> None:

@@ -10,22 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from qms.bench.api import free_port
 
-from .test_screen_browser import HALL, Hall, browser, demo_hall, shot, start_demo
+from .test_screen_browser import HALL, Hall, browser, demo_hall, open_live, shot, start_demo
 
 pytestmark = pytest.mark.slow
 __all__ = ["browser"]  # the module's Chromium, shared with the screen's tests
-
-
-def open_dashboard(browser: Browser, base: str, errors: list[str]) -> Page:
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{base}/dashboard/{HALL}")
-    expect(page.locator("#conn")).to_have_class("conn online")
-    return page
 
 
 def test_the_dashboard_follows_the_hall_and_reconnects_after_a_restart(tmp_path: Path, browser: Browser) -> None:
@@ -35,7 +27,7 @@ def test_the_dashboard_follows_the_hall_and_reconnects_after_a_restart(tmp_path:
     errors: list[str] = []
     try:
         hall.login()
-        page = open_dashboard(browser, hall.base, errors)
+        page = open_live(browser, f"{hall.base}/dashboard/{HALL}", errors)
         loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
         assert loaded < 3000, loaded  # ms; only catches a page gone slow
         expect(page.locator("#k-taken")).to_have_text("0")

@@ -116,12 +116,20 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def open_screen(browser: Browser, base: str, query: str, errors: list[str]) -> Page:
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+TV = {"width": 1920, "height": 1080}
+
+
+def open_live(browser: Browser, url: str, errors: list[str], viewport: dict[str, int] = TV) -> Page:
+    """The page at `url` once its websocket is online; its script errors go to `errors`."""
+    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{base}/halls/{HALL}/screen{query}")
+    page.goto(url)
     expect(page.locator("#conn")).to_have_class("conn online")
     return page
+
+
+def open_screen(browser: Browser, base: str, query: str, errors: list[str]) -> Page:
+    return open_live(browser, f"{base}/halls/{HALL}/screen{query}", errors)
 
 
 def test_calls_flash_counts_follow_and_the_screen_reconnects_after_a_restart(tmp_path: Path, browser: Browser) -> None:
