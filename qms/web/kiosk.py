@@ -32,8 +32,8 @@ from qms.core.estimate import queues as queue_status
 
 from .payloads import queue_view
 from .state import web_state
-from .templating import templates
-from .ticket_page import error_page, no_hall
+from .templating import no_hall_page, templates
+from .ticket_page import error_page
 
 RETURN_SECONDS, MIN_RETURN_SECONDS, MAX_RETURN_SECONDS = 15, 3, 120  # the confirmation, then the start
 
@@ -59,7 +59,7 @@ async def page(request: Request) -> Response:
     state = web_state(request)
     service = state.services.get(hall_id)
     if service is None:
-        return no_hall(request, hall_id)
+        return no_hall_page(request, hall_id, ("取号机", "kiosk"), look="phone")
     back = request.query_params.get("return") or str(RETURN_SECONDS)
     if not back.isdigit() or not MIN_RETURN_SECONDS <= int(back) <= MAX_RETURN_SECONDS:
         span = f"{MIN_RETURN_SECONDS}–{MAX_RETURN_SECONDS}"

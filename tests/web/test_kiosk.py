@@ -51,6 +51,7 @@ async def test_the_kiosk_lists_services_by_department_with_people_waiting(api: A
 async def test_unknown_hall_and_bad_options_get_a_friendly_page(api: Api) -> None:
     for path, status, words in (
         ("/kiosk/nowhere", 404, "没有这个大厅"),
+        ("/kiosk/nowhere", 404, "请检查取号机的网址"),  # not "scan the code again": nobody scanned
         (f"/kiosk/{HALL}?return=2", 400, "return=2"),
         (f"/kiosk/{HALL}?return=soon", 400, "3–120"),
     ):
