@@ -66,7 +66,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             at TEXT NOT NULL, day TEXT, type TEXT NOT NULL, data TEXT NOT NULL
         )""",
         "CREATE INDEX events_hall_type ON events (hall, type, seq)",
-        # `day` is the business day in the ticket id ("20261122-A023"), see _ticket_day.
+        # `day` is the business day in the ticket id ("20261122-A023"), see _business_day.
         """CREATE TABLE tickets (
             hall TEXT NOT NULL, id TEXT NOT NULL, day TEXT NOT NULL, number TEXT NOT NULL, service TEXT NOT NULL,
             channel TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL, "window" TEXT, staff TEXT,
@@ -481,9 +481,10 @@ def _encode(hall: str, records: Sequence[Record]) -> tuple[list[Row], list[tuple
     # StrEnum members are str, so sqlite3 stores their values as they are.
     ticket_rows: list[Row] = [
         (
-            hall, t.id, _ticket_day(t), t.number, t.service, t.channel, t.priority, t.state, t.window, t.staff,
-            _iso(t.issued_at), _iso_or_none(t.called_at), _iso_or_none(t.started_at), _iso_or_none(t.finished_at),
-            t.outcome, t.call_count, _dumps(issued[id(t)] if id(t) in issued else to_json(t)),
+            hall, t.id, _business_day(t.id, t.issued_at), t.number, t.service, t.channel, t.priority, t.state,
+            t.window, t.staff, _iso(t.issued_at), _iso_or_none(t.called_at), _iso_or_none(t.started_at),
+            _iso_or_none(t.finished_at), t.outcome, t.call_count,
+            _dumps(issued[id(t)] if id(t) in issued else to_json(t)),
         )
         for t in tickets.values()
     ]  # fmt: skip
@@ -503,30 +504,30 @@ def _rating_rows(hall: str, records: Sequence[Record]) -> list[Row]:
     for record in records:
         for event in record.events:
             if isinstance(event, ServiceRated):
-                match = _ID_DAY.match(event.ticket_id)
-                day = date(int(match[1][:4]), int(match[1][4:6]), int(match[1][6:])) if match else event.at.date()
+                day = _business_day(event.ticket_id, event.at)
                 rows.append(
                     (
-                        hall, event.ticket_id, event.step, day.isoformat(), event.window, event.staff, event.service,
+                        hall, event.ticket_id, event.step, day, event.window, event.staff, event.service,
                         event.level, int(event.level.bad), _iso(event.at), event.device,
                     )
                 )  # fmt: skip
     return rows
 
 
-def _ticket_day(ticket: Ticket) -> str:
-    """The business day of a ticket: the date its id starts with ("20261122-A023").
+def _business_day(ticket_id: str, fallback: datetime) -> str:
+    """The business day of ticket `ticket_id`: the date its id starts with ("20261122-A023").
 
-    The id is the hall's own word on the day (numbering resets at DayOpened); the issue time's
-    date is only a fallback for ids of another shape, and is right only with a local offset.
+    The id is the hall's own word on the day (numbering resets at DayOpened); the date of
+    `fallback` (a time of the hall's) is only for ids of another shape, and is right only
+    with a local offset.
     """
-    match = _ID_DAY.match(ticket.id)
+    match = _ID_DAY.match(ticket_id)
     if match:
         try:
             return date.fromisoformat(match[1]).isoformat()
         except ValueError:
             pass
-    return ticket.issued_at.date().isoformat()
+    return fallback.date().isoformat()
 
 
 def _iso(moment: datetime) -> str:
