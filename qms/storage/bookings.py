@@ -10,23 +10,16 @@ one transaction with `synchronous=FULL`, like the hall's.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-
-import aiosqlite
 
 from qms.core.booking import BOOKING_EVENT_TYPES, BlacklistEntry, Booking, BookingEvent
 from qms.core.codec import from_json, to_json
 
 from .errors import StorageError
-from .sqlite import connect
+from .sqlite import SqliteFile
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -78,35 +71,8 @@ def booking_event_from_json(data: dict[str, Any]) -> BookingEvent:
     return from_json(cls, {k: v for k, v in data.items() if k != "type"})
 
 
-class SqliteBookingStore:
-    """See the module docstring."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
-        self._db: aiosqlite.Connection | None = None
-        self._lock: asyncio.Lock | None = None
-
-    async def open(self) -> None:
-        """Connect and migrate (harmless when the hall store migrated already)."""
-        self._db = await connect(self.path)
-        self._lock = asyncio.Lock()
-
-    async def close(self) -> None:
-        if self._lock is None:
-            return
-        async with self._lock:
-            db, self._db = self._db, None
-            if db is not None:
-                await db.close()
-
-    @asynccontextmanager
-    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
-        if self._lock is None:
-            raise StorageError(f"{self.path} is not open: call open() first")
-        async with self._lock:
-            if self._db is None:
-                raise StorageError(f"{self.path} is closed")
-            yield self._db
+class SqliteBookingStore(SqliteFile):
+    """See the module docstring. `open` migrates too (harmless when the hall store did already)."""
 
     async def append(self, hall: str, records: list[BookingRecord]) -> None:
         """Store all records in one transaction, or none (StorageError)."""
@@ -125,21 +91,11 @@ class SqliteBookingStore:
             for x in bookings.values()
         ]
         entry_rows = [(hall, x.person, utc(x.since), utc(x.until), _dumps(to_json(x))) for x in entries.values()]
-        async with self._locked() as db:
-            try:
-                await db.execute("BEGIN IMMEDIATE")
-                await db.executemany(
-                    "INSERT INTO booking_events (hall, at_utc, type, data) VALUES (?, ?, ?, ?)", events
-                )
-                await db.executemany(_UPSERT_BOOKING, booking_rows)
-                await db.executemany(_UPSERT_ENTRY, entry_rows)
-                await db.executemany("INSERT INTO booking_requests (hall, key, response) VALUES (?, ?, ?)", requests)
-                await db.execute("COMMIT")
-            except BaseException as exc:
-                await db.rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise StorageError(f"could not store {len(records)} booking records of {hall!r}: {exc}") from exc
-                raise
+        async with self._transaction(f"{len(records)} booking records of {hall!r}") as db:
+            await db.executemany("INSERT INTO booking_events (hall, at_utc, type, data) VALUES (?, ?, ?, ?)", events)
+            await db.executemany(_UPSERT_BOOKING, booking_rows)
+            await db.executemany(_UPSERT_ENTRY, entry_rows)
+            await db.executemany("INSERT INTO booking_requests (hall, key, response) VALUES (?, ?, ?)", requests)
 
     async def load(self, hall: str, since: datetime) -> tuple[list[Booking], list[BlacklistEntry]]:
         """Bookings whose slot starts at `since` or later, and every blacklist entry not yet over."""
@@ -191,23 +147,15 @@ class SqliteBookingStore:
 
     async def set_override(self, override: Override | None, day: date) -> None:
         """Store an override for `day`, or remove it (None)."""
-        async with self._locked() as db:
-            try:
-                await db.execute("BEGIN IMMEDIATE")
-                if override is None:
-                    await db.execute("DELETE FROM workday_overrides WHERE day = ?", (day.isoformat(),))
-                else:
-                    await db.execute(
-                        "INSERT INTO workday_overrides (day, working, note, changed_by, changed_at) "
-                        "VALUES (?, ?, ?, ?, ?) "
-                        "ON CONFLICT (day) DO UPDATE SET working = excluded.working, note = excluded.note, "
-                        "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-                        (day.isoformat(), int(override.working), override.note, override.changed_by,
-                         override.changed_at.isoformat()),
-                    )  # fmt: skip
-                await db.execute("COMMIT")
-            except BaseException as exc:
-                await db.rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise StorageError(f"could not store the calendar override of {day}: {exc}") from exc
-                raise
+        async with self._transaction(f"the calendar override of {day}") as db:
+            if override is None:
+                await db.execute("DELETE FROM workday_overrides WHERE day = ?", (day.isoformat(),))
+            else:
+                await db.execute(
+                    "INSERT INTO workday_overrides (day, working, note, changed_by, changed_at) "
+                    "VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (day) DO UPDATE SET working = excluded.working, note = excluded.note, "
+                    "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+                    (day.isoformat(), int(override.working), override.note, override.changed_by,
+                     override.changed_at.isoformat()),
+                )  # fmt: skip

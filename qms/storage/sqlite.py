@@ -223,8 +223,9 @@ Row = tuple[Any, ...]
 T = TypeVar("T")
 
 
-class SqliteStore:
-    """The hall's log and projections in one SQLite file (see the module docstring)."""
+class SqliteFile:
+    """One connection to the database file, one operation at a time: what every store of the
+    file (hall log, booking, admin) is built on, each on its own connection."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
@@ -246,6 +247,36 @@ class SqliteStore:
             db, self._db = self._db, None
             if db is not None:  # another close() may have run while this one waited
                 await db.close()
+
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for one operation at a time."""
+        if self._lock is None:
+            raise StorageError(f"{self.path} is not open: call open() first")
+        async with self._lock:
+            if self._db is None:  # closed while this operation waited for the lock
+                raise StorageError(f"{self.path} is closed")
+            yield self._db
+
+    @asynccontextmanager
+    async def _transaction(self, what: str = "the change") -> AsyncIterator[aiosqlite.Connection]:
+        """The connection inside one write transaction (BEGIN IMMEDIATE): committed when the
+        block ends, rolled back when it raises; a database error becomes a StorageError that
+        says it could not store `what`."""
+        async with self._locked() as db:
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                yield db
+                await db.execute("COMMIT")
+            except BaseException as exc:
+                await db.rollback()  # queued behind whatever already ran; a no-op if COMMIT got through
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(f"{self.path}: could not store {what}: {exc}") from exc
+                raise
+
+
+class SqliteStore(SqliteFile):
+    """The hall's log and projections in one SQLite file (see the module docstring)."""
 
     async def append(self, hall: str, records: list[Record]) -> None:
         """Store all records in one transaction, or none of them.
@@ -371,23 +402,13 @@ class SqliteStore:
     async def save_follow_up(self, hall: str, day: date, follow_up: FollowUp, previous: FollowUpStatus | None) -> bool:
         """Store `follow_up` (of a rating of business day `day`) if the recorded one still has
         status `previous` (None: none recorded); False, storing nothing, if it changed meanwhile."""
-        async with self._locked() as db:
+        async with self._transaction(f"the follow-up of {follow_up.ticket_id}") as db:
             return await _follow_ups.save_follow_up(db, hall, day, follow_up, previous)
 
     async def event_count(self, hall: str) -> int:
         """How many events the hall has stored, over all days."""
         async with self._locked() as db:
             return await _scalar(db, "SELECT count(*) FROM events WHERE hall = ?", (hall,))
-
-    @asynccontextmanager
-    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection, for one operation at a time."""
-        if self._lock is None:
-            raise StorageError(f"{self.path} is not open: call open() first")
-        async with self._lock:
-            if self._db is None:  # closed while this operation waited for the lock
-                raise StorageError(f"{self.path} is closed")
-            yield self._db
 
 
 async def connect(path: str) -> aiosqlite.Connection:
