@@ -321,7 +321,7 @@ class SqliteStore(SqliteFile):
         """
         async with self._locked() as db:
             rows = await db.execute_fetchall(_LOAD_EVENTS, (hall, hall))
-        return [_decode(event_from_json, row[1], f"event {row[0]}") for row in rows]
+        return [read_stored(event_from_json, row[1], f"event {row[0]}") for row in rows]
 
     async def load_layout(self, hall: str) -> HallConfig | None:
         """The layout the current business day opened with, if it was ever changed (see base.py)."""
@@ -329,7 +329,7 @@ class SqliteStore(SqliteFile):
             rows = list(await db.execute_fetchall(_LOAD_LAYOUT, (hall, hall)))
         if not rows:
             return None
-        event = _decode(event_from_json, rows[0][1], f"event {rows[0][0]}")
+        event = read_stored(event_from_json, rows[0][1], f"event {rows[0][0]}")
         return event.layout if isinstance(event, LayoutChanged) else None
 
     async def load_commands(self, hall: str, since: datetime | None = None) -> list[StoredCommand]:
@@ -345,7 +345,7 @@ class SqliteStore(SqliteFile):
             StoredCommand(
                 seq=seq,
                 at=datetime.fromisoformat(at),
-                command=None if data is None else _decode(command_from_json, data, f"command {seq}"),
+                command=None if data is None else read_stored(command_from_json, data, f"command {seq}"),
                 actor=actor,
             )
             for seq, at, actor, data in rows
@@ -368,13 +368,13 @@ class SqliteStore(SqliteFile):
             params += (day.isoformat(),)
         async with self._locked() as db:
             rows = await db.execute_fetchall(sql + " ORDER BY rowid", params)
-        return [_decode(lambda data: from_json(Ticket, data), row[1], f"ticket {row[0]}") for row in rows]
+        return [read_stored(lambda data: from_json(Ticket, data), row[1], f"ticket {row[0]}") for row in rows]
 
     async def windows(self, hall: str) -> list[Window]:
         """The hall's windows as last stored, by window number."""
         async with self._locked() as db:
             rows = await db.execute_fetchall("SELECT id, data FROM windows WHERE hall = ? ORDER BY number", (hall,))
-        return [_decode(lambda data: from_json(Window, data), row[1], f"window {row[0]}") for row in rows]
+        return [read_stored(lambda data: from_json(Window, data), row[1], f"window {row[0]}") for row in rows]
 
     async def ratings(self, hall: str, day: date | None = None) -> list[dict[str, Any]]:
         """The hall's ratings (好差评) in the order given, one business day if given: ticket,
@@ -488,7 +488,7 @@ def _encode(hall: str, records: Sequence[Record]) -> tuple[list[Row], list[tuple
         if record.command is None:
             kind, data = TIMER_TICK, None
         else:
-            kind, data = type(record.command).__name__, _dumps(command_to_json(record.command))
+            kind, data = type(record.command).__name__, dumps(command_to_json(record.command))
         row = (hall, _iso(record.at), _utc(record.at), record.actor, kind, data, record.request_key, record.response)
         commands.append(row)
         for event in record.events:
@@ -496,7 +496,7 @@ def _encode(hall: str, records: Sequence[Record]) -> tuple[list[Row], list[tuple
             if isinstance(event, TicketIssued):
                 issued[id(event.ticket)] = encoded["ticket"]
             day = event.day.isoformat() if isinstance(event, DayOpened) else None
-            events.append((index, (_iso(event.at), day, type(event).__name__, _dumps(encoded))))
+            events.append((index, (_iso(event.at), day, type(event).__name__, dumps(encoded))))
         tickets.update((t.id, t) for t in record.tickets)
         windows.update((w.id, w) for w in record.windows)
     # StrEnum members are str, so sqlite3 stores their values as they are.
@@ -505,14 +505,14 @@ def _encode(hall: str, records: Sequence[Record]) -> tuple[list[Row], list[tuple
             hall, t.id, _business_day(t.id, t.issued_at), t.number, t.service, t.channel, t.priority, t.state,
             t.window, t.staff, _iso(t.issued_at), _iso_or_none(t.called_at), _iso_or_none(t.started_at),
             _iso_or_none(t.finished_at), t.outcome, t.call_count,
-            _dumps(issued[id(t)] if id(t) in issued else to_json(t)),
+            dumps(issued[id(t)] if id(t) in issued else to_json(t)),
         )
         for t in tickets.values()
     ]  # fmt: skip
     window_rows: list[Row] = [
         (
             hall, w.id, w.number, w.kind, w.state, w.staff, w.ticket, w.pause_reason, _iso_or_none(w.since),
-            _dumps(to_json(w)),
+            dumps(to_json(w)),
         )
         for w in windows.values()
     ]  # fmt: skip
@@ -570,10 +570,11 @@ def _utc(moment: datetime) -> str:
 
 # ensure_ascii=False: service names and reasons stay readable Chinese in the database. One
 # encoder for all: json.dumps with options builds a new one per call.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _decode(read: Callable[[Any], T], text: str, what: str) -> T:
+def read_stored(read: Callable[[Any], T], text: str, what: str) -> T:
+    """`read` applied to the stored JSON `text`; StorageError naming `what` when it does not fit."""
     # A stored row that no longer fits the core's types is a storage problem: name the row.
     try:
         return read(json.loads(text))
