@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from enum import Enum
 from functools import cache
@@ -62,21 +63,32 @@ def from_json(cls: type[T], data: Any) -> T:
         raise InvalidInput(f"cannot read {cls.__name__}: {exc}") from exc
 
 
+def tagged_to_json(value: Any) -> JSON:
+    """A dataclass value as `{"type": its class name, ...fields}`: how events and commands travel."""
+    data: JSON = {"type": type(value).__name__}
+    data.update(to_json(value))
+    return data
+
+
+def tagged_from_json(types: Mapping[str, type[T]], data: JSON, what: str) -> T:
+    """The inverse of `tagged_to_json`, for one of `types` (by class name); an unknown type
+    is InvalidInput naming `what` ("event", "command")."""
+    name = data.get("type") if isinstance(data, dict) else None
+    cls = types.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise InvalidInput(f"unknown {what} type {name!r}")
+    return from_json(cls, {k: v for k, v in data.items() if k != "type"})
+
+
 def event_to_json(event: Event) -> JSON:
     """An event as `{"type": name, ...fields}`."""
-    data: JSON = {"type": type(event).__name__}
-    data.update(to_json(event))
-    return data
+    return tagged_to_json(event)
 
 
 def event_from_json(data: JSON) -> Event:
     """The inverse of `event_to_json`."""
-    name = data.get("type") if isinstance(data, dict) else None
-    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise InvalidInput(f"unknown event type {name!r}")
-    body = {k: v for k, v in data.items() if k != "type"}
-    return from_json(cls, body)
+    event: Event = tagged_from_json(EVENT_TYPES, data, "event")
+    return event
 
 
 COMMAND_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(_commands.Command)}
@@ -84,19 +96,12 @@ COMMAND_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_a
 
 def command_to_json(command: _commands.Command) -> JSON:
     """A command as `{"type": name, ...fields}`, as stored in the command log."""
-    data: JSON = {"type": type(command).__name__}
-    data.update(to_json(command))
-    return data
+    return tagged_to_json(command)
 
 
 def command_from_json(data: JSON) -> _commands.Command:
     """The inverse of `command_to_json`."""
-    name = data.get("type") if isinstance(data, dict) else None
-    cls = COMMAND_TYPES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise InvalidInput(f"unknown command type {name!r}")
-    body = {k: v for k, v in data.items() if k != "type"}
-    return typing.cast(_commands.Command, from_json(cls, body))
+    return typing.cast(_commands.Command, tagged_from_json(COMMAND_TYPES, data, "command"))
 
 
 @cache

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from . import commands as c
@@ -140,11 +139,8 @@ def apply_layout(hall: Hall, event: e.LayoutChanged) -> None:
     hall._due.clear()
     hall._due_heap.clear()
     for record in windows.values():
-        if record.state is WindowState.CALLING and record.ticket is not None:
-            due = hall._due_for(hall._cards[record.ticket])
-            if due is not None:
-                hall._due[record.id] = due
-                heappush(hall._due_heap, (due, record.id))
+        if record.state is WindowState.CALLING:
+            hall._window_changed(record, staffed_before=True)  # sets its timer; staffing unchanged
     if new.policy != old.policy:
         hall.line = WaitingLine(new.policy)
         for card in hall._cards.values():  # in the order issued, so ties keep their order

@@ -285,10 +285,11 @@ class BookingLedger:
             count = 1 + sum(
                 1 for x in self.of_person(missed.person) if x.state is BookingState.MISSED and x.start > since
             )
-            if count > self.rules.max_no_shows and self.blacklisted(missed.person, at) is None:
-                step.append(self._blacklist(missed, BlacklistReason.NO_SHOWS, count, at))
-            elif self.blacklisted(missed.person, at) is None:
-                step.append(b.NoShowWarned(missed.person, code, missed.phone_masked, count, at))
+            if self.blacklisted(missed.person, at) is None:  # a blacklisted person is neither warned nor listed again
+                if count > self.rules.max_no_shows:
+                    step.append(self._blacklist(missed, BlacklistReason.NO_SHOWS, count, at))
+                else:
+                    step.append(b.NoShowWarned(missed.person, code, missed.phone_masked, count, at))
             events.extend(self._emit(step))
         return events
 

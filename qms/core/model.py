@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 from operator import attrgetter
@@ -345,6 +345,11 @@ class Step:
     called_at: datetime  # the step's first call: a recall does not move it (waiting times end here)
     finished_at: datetime
     started_at: datetime | None = None  # when handling began: the start of service, else the last call
+
+    @property
+    def handling(self) -> timedelta:
+        """How long the step was handled: from when handling began (else its call) to its end."""
+        return self.finished_at - (self.started_at or self.called_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,9 +181,7 @@ def daily_report(
         for index, step in enumerate(ticket.steps):
             step_key = _step_key(config, ticket, index, by, staff_of)
             if step_key is not None:
-                handling.setdefault(step_key, []).append(
-                    (step.finished_at - (step.started_at or step.called_at)).total_seconds()
-                )
+                handling.setdefault(step_key, []).append(step.handling.total_seconds())
     channels = {t.id: str(t.channel) for t in tickets}
     rated: dict[str, list[RatingRecord]] = {}
     for r in ratings:

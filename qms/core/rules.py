@@ -120,11 +120,6 @@ class IssuingDay:
         raise Refused(f"tickets are issued {describe(self.hours)}, until {cutoff:%H:%M} today", code="hall_closed")
 
 
-def check_hours(hours: Hours, local: datetime) -> None:
-    """Raise Refused unless self-service issuing is open at local time `local`."""
-    IssuingDay(hours, local.date()).check(local.time())
-
-
 def issue_cutoff(day: DayHours, minutes: int) -> time:
     """When the dispenser stops on this day: `minutes` before the last session ends."""
     last_end = day.sessions[-1][1]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,9 +31,7 @@ from qms.core.model import HallConfig, Ticket, Window
 from qms.storage.base import Record, Store
 
 from .fanout import Fanout, Subscription
-from .writer import SingleWriter, StorageUnavailable
-
-log = logging.getLogger(__name__)
+from .writer import SingleWriter
 
 Clock = Callable[[], datetime]
 
@@ -161,30 +158,14 @@ class HallService(SingleWriter[_Pending]):
                 keys[key] = events
             records.append(self._record(now, pending.command, events, pending.actor, key))
             answers.append((pending, events))
-        if records:
-            try:
-                await self.store.append(self.id, records)
-            except Exception as exc:
-                log.exception("hall %s: storing %d records failed", self.id, len(records))
-                await self._recover()
-                failure = StorageUnavailable(f"the hall could not store this, nothing changed: {exc}")
-                for pending, _ in answers:
-                    if not pending.reply.done():
-                        pending.reply.set_exception(failure)
-                return
+        if not await self._store_and_answer(self.store.append(self.id, records) if records else None, answers):
+            return
         published: list[Event] = []
         for record in records:
             published.extend(record.events)
         self.stats["commands"] += len(batch)
         self.stats["batches"] += 1
         self.stats["events"] += len(published)
-        for pending, answer in answers:
-            if pending.reply.done():  # the caller gave up (disconnected); the command still stands
-                continue
-            if isinstance(answer, QmsError):
-                pending.reply.set_exception(answer)
-            else:
-                pending.reply.set_result(answer)
         if published:
             self.fanout.publish(published)
 

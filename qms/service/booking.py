@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -32,9 +31,7 @@ from qms.core.workdays import WorkingDays
 from qms.storage.bookings import BookingRecord, Override, SqliteBookingStore
 
 from .actor import HallService
-from .writer import SingleWriter, StorageUnavailable
-
-log = logging.getLogger(__name__)
+from .writer import SingleWriter
 
 
 class Calendar(WorkingDays, Protocol):
@@ -187,24 +184,7 @@ class BookingService(SingleWriter[_Pending]):
             except QmsError as err:
                 answer = err
             answers.append((pending, answer))
-        if records:
-            try:
-                await self.store.append(self.id, records)
-            except Exception as exc:
-                log.exception("booking %s: storing failed", self.id)
-                await self._recover()
-                failure = StorageUnavailable(f"booking could not store this, nothing changed: {exc}")
-                for pending, _ in answers:
-                    if not pending.reply.done():
-                        pending.reply.set_exception(failure)
-                return
-        for pending, answer in answers:
-            if pending.reply.done():
-                continue
-            if isinstance(answer, QmsError):
-                pending.reply.set_exception(answer)
-            else:
-                pending.reply.set_result(answer)
+        await self._store_and_answer(self.store.append(self.id, records) if records else None, answers)
 
     async def _handle(self, request: Request, now: datetime, records: list[BookingRecord], keys: dict[str, str]) -> Any:
         ledger = self.ledger
@@ -216,9 +196,9 @@ class BookingService(SingleWriter[_Pending]):
                     return ledger.booking(json.loads(earlier)["code"])
             events = ledger.book(request.command, now, self.calendar)
             made = ledger.booking(request.command.code)
-            response = json.dumps({"code": made.code}) if key is not None else None
-            if key is not None and response is not None:
-                keys[key] = response
+            response = None
+            if key is not None:
+                response = keys[key] = json.dumps({"code": made.code})
             records.append(self._record(now, events, request_key=key, response=response))
             return made
         if isinstance(request, Cancel):

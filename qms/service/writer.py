@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -108,6 +109,30 @@ class SingleWriter(Generic[P]):
     async def _wait_settled(self) -> None:
         while not self._settled.is_set():
             await self._settled.wait()
+
+    async def _store_and_answer(self, store: Awaitable[None] | None, answers: list[tuple[P, Any]]) -> bool:
+        """Store what a batch changed (`store`, None when nothing did), then answer each request
+        with its result or its QmsError. When storing fails, go back to the stored state and
+        answer every request StorageUnavailable; False then."""
+        if store is not None:
+            try:
+                await store
+            except Exception as exc:
+                log.exception("%s: storing a batch failed", self.what)
+                await self._recover()
+                failure = StorageUnavailable(f"{self.what} could not store this, nothing changed: {exc}")
+                for pending, _ in answers:
+                    if not pending.reply.done():
+                        pending.reply.set_exception(failure)
+                return False
+        for pending, answer in answers:
+            if pending.reply.done():  # the caller gave up (disconnected); the request still stands
+                continue
+            if isinstance(answer, QmsError):
+                pending.reply.set_exception(answer)
+            else:
+                pending.reply.set_result(answer)
+        return True
 
     def _refuse(self, pending: P) -> None:
         if not pending.reply.done():

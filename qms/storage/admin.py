@@ -14,16 +14,10 @@ own connection to the hall's database file, like the booking store.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-import aiosqlite
 
 from qms.config.devices import DeviceConfig
 from qms.core.booking import BookingRules
@@ -35,7 +29,7 @@ from . import audit
 from . import devices as _devices
 from .audit import AuditEntry
 from .errors import StorageError
-from .sqlite import connect
+from .sqlite import SqliteFile
 
 _UPSERT_ACCOUNT = (
     "INSERT INTO staff_accounts (username, name, role, password_hash, windows, disabled, changed_at) "
@@ -63,24 +57,8 @@ class StoredAccount:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-class SqliteAdminStore:
+class SqliteAdminStore(SqliteFile):
     """Staff accounts and the audit log in the hall's SQLite file (see the module docstring)."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
-        self._db: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
-
-    async def open(self) -> None:
-        """Connect and apply pending migrations."""
-        self._db = await connect(self.path)
-        self._lock = asyncio.Lock()
-
-    async def close(self) -> None:
-        async with self._lock:
-            db, self._db = self._db, None
-            if db is not None:
-                await db.close()
 
     async def seed(self, accounts: Sequence[StoredAccount], at: datetime) -> bool:
         """Fill the empty accounts table from the hall file; False when it already had accounts."""
@@ -217,26 +195,6 @@ class SqliteAdminStore:
         async with self._locked() as db:
             rows = await db.execute_fetchall(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [AuditEntry(s, h, datetime.fromisoformat(at), a, k, sub, b, af) for s, h, at, a, k, sub, b, af in rows]
-
-    @asynccontextmanager
-    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            if self._db is None:
-                raise StorageError(f"{self.path} is not open")
-            yield self._db
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._locked() as db:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-                await db.execute("COMMIT")
-            except BaseException as exc:
-                await db.rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise StorageError(f"{self.path}: could not store the change: {exc}") from exc
-                raise
 
 
 def _row(account: StoredAccount, at: datetime) -> tuple[object, ...]:

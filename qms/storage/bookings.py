@@ -10,25 +10,14 @@ one transaction with `synchronous=FULL`, like the hall's.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import aiosqlite
-
 from qms.core.booking import BOOKING_EVENT_TYPES, BlacklistEntry, Booking, BookingEvent
-from qms.core.codec import from_json, to_json
+from qms.core.codec import from_json, tagged_from_json, tagged_to_json, to_json
 
-from .errors import StorageError
-from .sqlite import connect
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+from .sqlite import SqliteFile, dumps, read_stored
 
 _UPSERT_BOOKING = (
     "INSERT INTO bookings (hall, code, person, service, start_utc, state, data) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -65,48 +54,8 @@ def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def booking_event_to_json(event: BookingEvent) -> dict[str, Any]:
-    data: dict[str, Any] = {"type": type(event).__name__}
-    data.update(to_json(event))
-    return data
-
-
-def booking_event_from_json(data: dict[str, Any]) -> BookingEvent:
-    cls = BOOKING_EVENT_TYPES.get(str(data.get("type")))
-    if cls is None:
-        raise StorageError(f"unknown booking event type {data.get('type')!r}")
-    return from_json(cls, {k: v for k, v in data.items() if k != "type"})
-
-
-class SqliteBookingStore:
-    """See the module docstring."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
-        self._db: aiosqlite.Connection | None = None
-        self._lock: asyncio.Lock | None = None
-
-    async def open(self) -> None:
-        """Connect and migrate (harmless when the hall store migrated already)."""
-        self._db = await connect(self.path)
-        self._lock = asyncio.Lock()
-
-    async def close(self) -> None:
-        if self._lock is None:
-            return
-        async with self._lock:
-            db, self._db = self._db, None
-            if db is not None:
-                await db.close()
-
-    @asynccontextmanager
-    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
-        if self._lock is None:
-            raise StorageError(f"{self.path} is not open: call open() first")
-        async with self._lock:
-            if self._db is None:
-                raise StorageError(f"{self.path} is closed")
-            yield self._db
+class SqliteBookingStore(SqliteFile):
+    """See the module docstring. `open` migrates too (harmless when the hall store did already)."""
 
     async def append(self, hall: str, records: list[BookingRecord]) -> None:
         """Store all records in one transaction, or none (StorageError)."""
@@ -115,31 +64,21 @@ class SqliteBookingStore:
         entries: dict[tuple[str, datetime], BlacklistEntry] = {}
         requests: list[tuple[str, str, str]] = []
         for r in records:
-            events += [(hall, utc(r.at), type(e).__name__, _dumps(booking_event_to_json(e))) for e in r.events]
+            events += [(hall, utc(r.at), type(e).__name__, dumps(tagged_to_json(e))) for e in r.events]
             bookings.update((x.code, x) for x in r.bookings)
             entries.update(((x.person, x.since), x) for x in r.entries)
             if r.request_key is not None and r.response is not None:
                 requests.append((hall, r.request_key, r.response))
         booking_rows = [
-            (hall, x.code, x.person, x.service, utc(x.start), x.state.value, _dumps(to_json(x)))
+            (hall, x.code, x.person, x.service, utc(x.start), x.state.value, dumps(to_json(x)))
             for x in bookings.values()
         ]
-        entry_rows = [(hall, x.person, utc(x.since), utc(x.until), _dumps(to_json(x))) for x in entries.values()]
-        async with self._locked() as db:
-            try:
-                await db.execute("BEGIN IMMEDIATE")
-                await db.executemany(
-                    "INSERT INTO booking_events (hall, at_utc, type, data) VALUES (?, ?, ?, ?)", events
-                )
-                await db.executemany(_UPSERT_BOOKING, booking_rows)
-                await db.executemany(_UPSERT_ENTRY, entry_rows)
-                await db.executemany("INSERT INTO booking_requests (hall, key, response) VALUES (?, ?, ?)", requests)
-                await db.execute("COMMIT")
-            except BaseException as exc:
-                await db.rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise StorageError(f"could not store {len(records)} booking records of {hall!r}: {exc}") from exc
-                raise
+        entry_rows = [(hall, x.person, utc(x.since), utc(x.until), dumps(to_json(x))) for x in entries.values()]
+        async with self._transaction(f"{len(records)} booking records of {hall!r}") as db:
+            await db.executemany("INSERT INTO booking_events (hall, at_utc, type, data) VALUES (?, ?, ?, ?)", events)
+            await db.executemany(_UPSERT_BOOKING, booking_rows)
+            await db.executemany(_UPSERT_ENTRY, entry_rows)
+            await db.executemany("INSERT INTO booking_requests (hall, key, response) VALUES (?, ?, ?)", requests)
 
     async def load(self, hall: str, since: datetime) -> tuple[list[Booking], list[BlacklistEntry]]:
         """Bookings whose slot starts at `since` or later, and every blacklist entry not yet over."""
@@ -150,13 +89,10 @@ class SqliteBookingStore:
             entry_rows = await db.execute_fetchall(
                 "SELECT data FROM blacklist WHERE hall = ? AND until_utc >= ? ORDER BY since_utc", (hall, utc(since))
             )
-        try:
-            return (
-                [from_json(Booking, json.loads(r[0])) for r in rows],
-                [from_json(BlacklistEntry, json.loads(r[0])) for r in entry_rows],
-            )
-        except ValueError as exc:
-            raise StorageError(f"a stored booking cannot be read: {exc}") from exc
+        return (
+            [read_stored(_booking, r[0], "a stored booking") for r in rows],
+            [read_stored(_entry, r[0], "a stored blacklist entry") for r in entry_rows],
+        )
 
     async def response_for(self, hall: str, key: str) -> str | None:
         async with self._locked() as db:
@@ -173,12 +109,12 @@ class SqliteBookingStore:
         sql = f"SELECT seq, data FROM booking_events WHERE hall = ? AND type IN ({marks}) ORDER BY seq DESC LIMIT ?"
         async with self._locked() as db:
             rows = await db.execute_fetchall(sql, (hall, *types, limit))
-        return [(int(seq), booking_event_from_json(json.loads(data))) for seq, data in rows]
+        return [(int(seq), read_stored(_event, data, f"booking event {seq}")) for seq, data in rows]
 
     async def blacklist_history(self, hall: str) -> list[BlacklistEntry]:
         async with self._locked() as db:
             rows = await db.execute_fetchall("SELECT data FROM blacklist WHERE hall = ? ORDER BY since_utc", (hall,))
-        return [from_json(BlacklistEntry, json.loads(r[0])) for r in rows]
+        return [read_stored(_entry, r[0], "a stored blacklist entry") for r in rows]
 
     async def overrides(self) -> list[Override]:
         """Every calendar override, by date."""
@@ -191,23 +127,27 @@ class SqliteBookingStore:
 
     async def set_override(self, override: Override | None, day: date) -> None:
         """Store an override for `day`, or remove it (None)."""
-        async with self._locked() as db:
-            try:
-                await db.execute("BEGIN IMMEDIATE")
-                if override is None:
-                    await db.execute("DELETE FROM workday_overrides WHERE day = ?", (day.isoformat(),))
-                else:
-                    await db.execute(
-                        "INSERT INTO workday_overrides (day, working, note, changed_by, changed_at) "
-                        "VALUES (?, ?, ?, ?, ?) "
-                        "ON CONFLICT (day) DO UPDATE SET working = excluded.working, note = excluded.note, "
-                        "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-                        (day.isoformat(), int(override.working), override.note, override.changed_by,
-                         override.changed_at.isoformat()),
-                    )  # fmt: skip
-                await db.execute("COMMIT")
-            except BaseException as exc:
-                await db.rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise StorageError(f"could not store the calendar override of {day}: {exc}") from exc
-                raise
+        async with self._transaction(f"the calendar override of {day}") as db:
+            if override is None:
+                await db.execute("DELETE FROM workday_overrides WHERE day = ?", (day.isoformat(),))
+            else:
+                await db.execute(
+                    "INSERT INTO workday_overrides (day, working, note, changed_by, changed_at) "
+                    "VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (day) DO UPDATE SET working = excluded.working, note = excluded.note, "
+                    "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+                    (day.isoformat(), int(override.working), override.note, override.changed_by,
+                     override.changed_at.isoformat()),
+                )  # fmt: skip
+
+
+def _booking(data: Any) -> Booking:
+    return from_json(Booking, data)
+
+
+def _entry(data: Any) -> BlacklistEntry:
+    return from_json(BlacklistEntry, data)
+
+
+def _event(data: Any) -> BookingEvent:
+    return tagged_from_json(BOOKING_EVENT_TYPES, data, "booking event")

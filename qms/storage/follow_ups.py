@@ -7,7 +7,6 @@ Functions of an open aiosqlite connection; `SqliteStore` calls them under its lo
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, datetime
 
 import aiosqlite
@@ -71,24 +70,16 @@ async def save_follow_up(
     db: aiosqlite.Connection, hall: str, day: date, follow_up: FollowUp, previous: FollowUpStatus | None
 ) -> bool:
     """Store `follow_up` if the rating's follow-up still stands at `previous` (None: none was
-    recorded); False, storing nothing, when someone moved it meanwhile."""
-    try:
-        await db.execute("BEGIN IMMEDIATE")
-        rows = list(
-            await db.execute_fetchall(
-                "SELECT status FROM rating_follow_ups WHERE hall = ? AND ticket = ? AND step = ?",
-                (hall, follow_up.ticket_id, follow_up.step),
-            )
+    recorded); False, storing nothing, when someone moved it meanwhile. Run it in a write
+    transaction, so that nobody moves it between the check and the write."""
+    rows = list(
+        await db.execute_fetchall(
+            "SELECT status FROM rating_follow_ups WHERE hall = ? AND ticket = ? AND step = ?",
+            (hall, follow_up.ticket_id, follow_up.step),
         )
-        if (FollowUpStatus(rows[0][0]) if rows else None) != previous:
-            await db.execute("ROLLBACK")
-            return False
-        f = follow_up
-        await db.execute(_SAVE, (hall, f.ticket_id, f.step, day.isoformat(), f.status, f.note, f.by, f.at.isoformat()))
-        await db.execute("COMMIT")
-    except BaseException as exc:
-        await db.rollback()
-        if isinstance(exc, sqlite3.Error):
-            raise StorageError(f"could not store the follow-up of {follow_up.ticket_id}: {exc}") from exc
-        raise
+    )
+    if (FollowUpStatus(rows[0][0]) if rows else None) != previous:
+        return False
+    f = follow_up
+    await db.execute(_SAVE, (hall, f.ticket_id, f.step, day.isoformat(), f.status, f.note, f.by, f.at.isoformat()))
     return True

@@ -66,7 +66,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             at TEXT NOT NULL, day TEXT, type TEXT NOT NULL, data TEXT NOT NULL
         )""",
         "CREATE INDEX events_hall_type ON events (hall, type, seq)",
-        # `day` is the business day in the ticket id ("20261122-A023"), see _ticket_day.
+        # `day` is the business day in the ticket id ("20261122-A023"), see _business_day.
         """CREATE TABLE tickets (
             hall TEXT NOT NULL, id TEXT NOT NULL, day TEXT NOT NULL, number TEXT NOT NULL, service TEXT NOT NULL,
             channel TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL, "window" TEXT, staff TEXT,
@@ -223,8 +223,9 @@ Row = tuple[Any, ...]
 T = TypeVar("T")
 
 
-class SqliteStore:
-    """The hall's log and projections in one SQLite file (see the module docstring)."""
+class SqliteFile:
+    """One connection to the database file, one operation at a time: what every store of the
+    file (hall log, booking, admin) is built on, each on its own connection."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
@@ -246,6 +247,36 @@ class SqliteStore:
             db, self._db = self._db, None
             if db is not None:  # another close() may have run while this one waited
                 await db.close()
+
+    @asynccontextmanager
+    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for one operation at a time."""
+        if self._lock is None:
+            raise StorageError(f"{self.path} is not open: call open() first")
+        async with self._lock:
+            if self._db is None:  # closed while this operation waited for the lock
+                raise StorageError(f"{self.path} is closed")
+            yield self._db
+
+    @asynccontextmanager
+    async def _transaction(self, what: str = "the change") -> AsyncIterator[aiosqlite.Connection]:
+        """The connection inside one write transaction (BEGIN IMMEDIATE): committed when the
+        block ends, rolled back when it raises; a database error becomes a StorageError that
+        says it could not store `what`."""
+        async with self._locked() as db:
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                yield db
+                await db.execute("COMMIT")
+            except BaseException as exc:
+                await db.rollback()  # queued behind whatever already ran; a no-op if COMMIT got through
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(f"{self.path}: could not store {what}: {exc}") from exc
+                raise
+
+
+class SqliteStore(SqliteFile):
+    """The hall's log and projections in one SQLite file (see the module docstring)."""
 
     async def append(self, hall: str, records: list[Record]) -> None:
         """Store all records in one transaction, or none of them.
@@ -290,7 +321,7 @@ class SqliteStore:
         """
         async with self._locked() as db:
             rows = await db.execute_fetchall(_LOAD_EVENTS, (hall, hall))
-        return [_decode(event_from_json, row[1], f"event {row[0]}") for row in rows]
+        return [read_stored(event_from_json, row[1], f"event {row[0]}") for row in rows]
 
     async def load_layout(self, hall: str) -> HallConfig | None:
         """The layout the current business day opened with, if it was ever changed (see base.py)."""
@@ -298,7 +329,7 @@ class SqliteStore:
             rows = list(await db.execute_fetchall(_LOAD_LAYOUT, (hall, hall)))
         if not rows:
             return None
-        event = _decode(event_from_json, rows[0][1], f"event {rows[0][0]}")
+        event = read_stored(event_from_json, rows[0][1], f"event {rows[0][0]}")
         return event.layout if isinstance(event, LayoutChanged) else None
 
     async def load_commands(self, hall: str, since: datetime | None = None) -> list[StoredCommand]:
@@ -314,7 +345,7 @@ class SqliteStore:
             StoredCommand(
                 seq=seq,
                 at=datetime.fromisoformat(at),
-                command=None if data is None else _decode(command_from_json, data, f"command {seq}"),
+                command=None if data is None else read_stored(command_from_json, data, f"command {seq}"),
                 actor=actor,
             )
             for seq, at, actor, data in rows
@@ -337,13 +368,13 @@ class SqliteStore:
             params += (day.isoformat(),)
         async with self._locked() as db:
             rows = await db.execute_fetchall(sql + " ORDER BY rowid", params)
-        return [_decode(lambda data: from_json(Ticket, data), row[1], f"ticket {row[0]}") for row in rows]
+        return [read_stored(lambda data: from_json(Ticket, data), row[1], f"ticket {row[0]}") for row in rows]
 
     async def windows(self, hall: str) -> list[Window]:
         """The hall's windows as last stored, by window number."""
         async with self._locked() as db:
             rows = await db.execute_fetchall("SELECT id, data FROM windows WHERE hall = ? ORDER BY number", (hall,))
-        return [_decode(lambda data: from_json(Window, data), row[1], f"window {row[0]}") for row in rows]
+        return [read_stored(lambda data: from_json(Window, data), row[1], f"window {row[0]}") for row in rows]
 
     async def ratings(self, hall: str, day: date | None = None) -> list[dict[str, Any]]:
         """The hall's ratings (好差评) in the order given, one business day if given: ticket,
@@ -371,23 +402,13 @@ class SqliteStore:
     async def save_follow_up(self, hall: str, day: date, follow_up: FollowUp, previous: FollowUpStatus | None) -> bool:
         """Store `follow_up` (of a rating of business day `day`) if the recorded one still has
         status `previous` (None: none recorded); False, storing nothing, if it changed meanwhile."""
-        async with self._locked() as db:
+        async with self._transaction(f"the follow-up of {follow_up.ticket_id}") as db:
             return await _follow_ups.save_follow_up(db, hall, day, follow_up, previous)
 
     async def event_count(self, hall: str) -> int:
         """How many events the hall has stored, over all days."""
         async with self._locked() as db:
             return await _scalar(db, "SELECT count(*) FROM events WHERE hall = ?", (hall,))
-
-    @asynccontextmanager
-    async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection, for one operation at a time."""
-        if self._lock is None:
-            raise StorageError(f"{self.path} is not open: call open() first")
-        async with self._lock:
-            if self._db is None:  # closed while this operation waited for the lock
-                raise StorageError(f"{self.path} is closed")
-            yield self._db
 
 
 async def connect(path: str) -> aiosqlite.Connection:
@@ -467,7 +488,7 @@ def _encode(hall: str, records: Sequence[Record]) -> tuple[list[Row], list[tuple
         if record.command is None:
             kind, data = TIMER_TICK, None
         else:
-            kind, data = type(record.command).__name__, _dumps(command_to_json(record.command))
+            kind, data = type(record.command).__name__, dumps(command_to_json(record.command))
         row = (hall, _iso(record.at), _utc(record.at), record.actor, kind, data, record.request_key, record.response)
         commands.append(row)
         for event in record.events:
@@ -475,22 +496,23 @@ def _encode(hall: str, records: Sequence[Record]) -> tuple[list[Row], list[tuple
             if isinstance(event, TicketIssued):
                 issued[id(event.ticket)] = encoded["ticket"]
             day = event.day.isoformat() if isinstance(event, DayOpened) else None
-            events.append((index, (_iso(event.at), day, type(event).__name__, _dumps(encoded))))
+            events.append((index, (_iso(event.at), day, type(event).__name__, dumps(encoded))))
         tickets.update((t.id, t) for t in record.tickets)
         windows.update((w.id, w) for w in record.windows)
     # StrEnum members are str, so sqlite3 stores their values as they are.
     ticket_rows: list[Row] = [
         (
-            hall, t.id, _ticket_day(t), t.number, t.service, t.channel, t.priority, t.state, t.window, t.staff,
-            _iso(t.issued_at), _iso_or_none(t.called_at), _iso_or_none(t.started_at), _iso_or_none(t.finished_at),
-            t.outcome, t.call_count, _dumps(issued[id(t)] if id(t) in issued else to_json(t)),
+            hall, t.id, _business_day(t.id, t.issued_at), t.number, t.service, t.channel, t.priority, t.state,
+            t.window, t.staff, _iso(t.issued_at), _iso_or_none(t.called_at), _iso_or_none(t.started_at),
+            _iso_or_none(t.finished_at), t.outcome, t.call_count,
+            dumps(issued[id(t)] if id(t) in issued else to_json(t)),
         )
         for t in tickets.values()
     ]  # fmt: skip
     window_rows: list[Row] = [
         (
             hall, w.id, w.number, w.kind, w.state, w.staff, w.ticket, w.pause_reason, _iso_or_none(w.since),
-            _dumps(to_json(w)),
+            dumps(to_json(w)),
         )
         for w in windows.values()
     ]  # fmt: skip
@@ -503,30 +525,30 @@ def _rating_rows(hall: str, records: Sequence[Record]) -> list[Row]:
     for record in records:
         for event in record.events:
             if isinstance(event, ServiceRated):
-                match = _ID_DAY.match(event.ticket_id)
-                day = date(int(match[1][:4]), int(match[1][4:6]), int(match[1][6:])) if match else event.at.date()
+                day = _business_day(event.ticket_id, event.at)
                 rows.append(
                     (
-                        hall, event.ticket_id, event.step, day.isoformat(), event.window, event.staff, event.service,
+                        hall, event.ticket_id, event.step, day, event.window, event.staff, event.service,
                         event.level, int(event.level.bad), _iso(event.at), event.device,
                     )
                 )  # fmt: skip
     return rows
 
 
-def _ticket_day(ticket: Ticket) -> str:
-    """The business day of a ticket: the date its id starts with ("20261122-A023").
+def _business_day(ticket_id: str, fallback: datetime) -> str:
+    """The business day of ticket `ticket_id`: the date its id starts with ("20261122-A023").
 
-    The id is the hall's own word on the day (numbering resets at DayOpened); the issue time's
-    date is only a fallback for ids of another shape, and is right only with a local offset.
+    The id is the hall's own word on the day (numbering resets at DayOpened); the date of
+    `fallback` (a time of the hall's) is only for ids of another shape, and is right only
+    with a local offset.
     """
-    match = _ID_DAY.match(ticket.id)
+    match = _ID_DAY.match(ticket_id)
     if match:
         try:
             return date.fromisoformat(match[1]).isoformat()
         except ValueError:
             pass
-    return ticket.issued_at.date().isoformat()
+    return fallback.date().isoformat()
 
 
 def _iso(moment: datetime) -> str:
@@ -548,10 +570,11 @@ def _utc(moment: datetime) -> str:
 
 # ensure_ascii=False: service names and reasons stay readable Chinese in the database. One
 # encoder for all: json.dumps with options builds a new one per call.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _decode(read: Callable[[Any], T], text: str, what: str) -> T:
+def read_stored(read: Callable[[Any], T], text: str, what: str) -> T:
+    """`read` applied to the stored JSON `text`; StorageError naming `what` when it does not fit."""
     # A stored row that no longer fits the core's types is a storage problem: name the row.
     try:
         return read(json.loads(text))

@@ -53,6 +53,20 @@ def test_a_window_serves_its_new_services_at_once() -> None:
     assert isinstance(called, e.TicketCalled) and called.ticket_id == tax.ticket.id  # social waited longer
 
 
+def test_new_calling_rules_reset_the_timer_of_a_called_ticket() -> None:
+    hall = Hall(small_hall())
+    hall.handle(c.OpenWindow("w1", "zhang"), at(9))
+    hall.handle(c.IssueTicket("social"), at(9, 1))
+    hall.handle(c.CallNext("w1"), at(9, 2))
+    assert hall.next_deadline() == at(9, 3)  # the default automatic recall after 60 s
+    slower = replace(hall.config, calling=replace(hall.config.calling, auto_recall_seconds=300.0))
+    hall.handle(c.ChangeLayout(slower, "policy", "admin"), at(9, 2, 30))
+    assert hall.next_deadline() == at(9, 7)
+    by_hand = replace(slower, calling=replace(slower.calling, auto_recall_seconds=None))
+    hall.handle(c.ChangeLayout(by_hand, "policy", "admin"), at(9, 3))
+    assert hall.next_deadline() == at(0, day=24)  # no timer left: the next business day
+
+
 def test_new_windows_start_closed_and_estimates_follow_the_new_layout() -> None:
     config = small_hall()
     hall = Hall(config)
