@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 
 from .metrics import DayFigures, aggregate, summarise
-from .report import _render
+from .report import render_table
 from .runner import RunResult, run
 from .scenario import Scenario
 from .stats import Interval, interval
@@ -69,7 +69,7 @@ def compare(a: Scenario, b: Scenario, replications: int, seed: int) -> tuple[Run
             else "the demands differ: the same seeds, but not the same citizens"
         ),
         "",
-        _render(rows),
+        render_table(rows),
     ]
     return ra, rb, "\n".join(lines)
 
