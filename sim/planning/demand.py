@@ -133,8 +133,7 @@ def slot_loads(scenario: Scenario, pool: Pool, within_minutes: float, share: flo
     total_share = sum(s.share for s in d.services)
     mine = [s for s in d.services if s.service in pool.services]
     pool_share = sum(s.share for s in mine) / total_share if total_share else 0.0
-    booked_absent = d.absent_share if d.booking_absent_share is None else d.booking_absent_share
-    absent = d.booking_share * booked_absent + (1 - d.booking_share) * d.absent_share
+    absent = d.booking_share * d.booked_absent_share + (1 - d.booking_share) * d.absent_share
     hold = hold_seconds(scenario.hall.calling)
     weight = sum(s.share for s in mine)
     handling = sum(s.share * s.handling.mean for s in mine) / weight if weight else 0.0
