@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import tempfile
 import time
@@ -164,8 +163,7 @@ def main(presses: int = 1000) -> None:
         config = Path(tmp) / "bench.toml"
         config.write_text(bench_hall_toml() + DEVICES, encoding="utf-8")
         port, mqtt_port = free_port(), free_port()
-        os.environ["QMS_MQTT_PORT"] = str(mqtt_port)
-        proc = start_server(config, Path(tmp) / "data", port)
+        proc = start_server(config, Path(tmp) / "data", port, env={"QMS_MQTT_PORT": str(mqtt_port)})
         try:
             latencies, round_trips = asyncio.run(measure(mqtt_port, presses, repo))
         finally:
