@@ -65,7 +65,6 @@ class DayResult:
     citizens: list[Citizen]
     windows: dict[str, WindowUse] = field(default_factory=dict)
     commands: int = 0
-    actions: int = 0  # kernel actions processed
 
 
 #: told of every command the hall handled (None: a timer tick) with its events, e.g. to store the day
@@ -131,7 +130,7 @@ class HallDay:
             if use.since is not None:
                 use.staffed += end - use.since
                 use.since = end
-        return DayResult(self.citizens, self._use, self.commands, self.env.processed)
+        return DayResult(self.citizens, self._use, self.commands)
 
     def _handle(self, command: c.Command) -> list[e.Event]:
         self.commands += 1
