@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .metrics import DayFigures, aggregate, summarise
-from .report import _render
+from .metrics import DayFigures, summarise
+from .report import render_table
 from .runner import RunResult, run
 from .scenario import Scenario
 from .stats import Interval, interval
@@ -52,7 +52,7 @@ def compare(a: Scenario, b: Scenario, replications: int, seed: int) -> tuple[Run
     ra, rb = run(a, replications, seed), run(b, replications, seed)
     da = [summarise(d, a.end) for d in ra.days]
     db = [summarise(d, b.end) for d in rb.days]
-    classes = sorted(set(aggregate(da).by_class) | set(aggregate(db).by_class))
+    classes = sorted({k for d in (*da, *db) for k in d.by_class})
     same_demand = a.demand == b.demand
     rows = [["figure", "A", "B", "B - A (95% CI)", ""]]
     for label, pick, scale in _figures(classes):
@@ -69,7 +69,7 @@ def compare(a: Scenario, b: Scenario, replications: int, seed: int) -> tuple[Run
             else "the demands differ: the same seeds, but not the same citizens"
         ),
         "",
-        _render(rows),
+        render_table(rows),
     ]
     return ra, rb, "\n".join(lines)
 

@@ -65,13 +65,12 @@ class DayResult:
     citizens: list[Citizen]
     windows: dict[str, WindowUse] = field(default_factory=dict)
     commands: int = 0
-    actions: int = 0  # kernel actions processed
 
 
 #: told of every command the hall handled (None: a timer tick) with its events, e.g. to store the day
 Recorder = Callable[[datetime, c.Command | None, list[e.Event]], None]
 
-_RECALL_BY_HAND_SECONDS = 30.0  # how long staff wait for a citizen before recalling by hand
+RECALL_BY_HAND_SECONDS = 30.0  # how long staff wait for a citizen before recalling by hand
 _BUSY = frozenset({WindowState.CALLING, WindowState.SERVING})
 
 
@@ -131,7 +130,7 @@ class HallDay:
             if use.since is not None:
                 use.staffed += end - use.since
                 use.since = end
-        return DayResult(self.citizens, self._use, self.commands, self.env.processed)
+        return DayResult(self.citizens, self._use, self.commands)
 
     def _handle(self, command: c.Command) -> list[e.Event]:
         self.commands += 1
@@ -184,7 +183,7 @@ class HallDay:
             # nobody comes: without automatic recalls the staff recall by hand until the last call,
             # after which the hall's own timer makes the ticket a no-show
             if self._by_hand and ev.call_count < self._calling.max_calls:
-                wait = max(self._calling.recall_cooldown_seconds, _RECALL_BY_HAND_SECONDS)
+                wait = max(self._calling.recall_cooldown_seconds, RECALL_BY_HAND_SECONDS)
                 self.env.after(wait, self._recall_by_hand, ev.window, citizen)
             return
         if citizen.walk > 0:

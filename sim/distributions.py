@@ -110,12 +110,12 @@ class RateProfile:
     steps: tuple[tuple[float, float], ...]
     end: float
 
-    def expected(self) -> float:
-        """The expected number of arrivals over the whole profile."""
+    def expected(self, a: float = -math.inf, b: float = math.inf) -> float:
+        """The expected number of arrivals between seconds `a` and `b` of the day (default: all)."""
         total = 0.0
         for i, (start, rate) in enumerate(self.steps):
             stop = self.steps[i + 1][0] if i + 1 < len(self.steps) else self.end
-            total += rate * max(0.0, stop - start)
+            total += rate * max(0.0, min(b, stop) - max(a, start))
         return total
 
     def scaled(self, factor: float) -> RateProfile:

@@ -19,13 +19,12 @@ Action = Callable[..., None]
 class Environment:
     """A virtual clock (`now`, seconds) and the actions scheduled on it."""
 
-    __slots__ = ("_heap", "_seq", "now", "processed")
+    __slots__ = ("_heap", "_seq", "now")
 
     def __init__(self, start: float = 0.0) -> None:
         self.now = start
         self._heap: list[tuple[float, int, Action, tuple[Any, ...]]] = []
         self._seq = 0
-        self.processed = 0
 
     def at(self, when: float, action: Action, *args: Any) -> None:
         """Run `action(*args)` at time `when` (not before `now`)."""
@@ -46,7 +45,6 @@ class Environment:
         """Run the scheduled actions in time order until none is left or the next is after `until`;
         the clock then stands at `until` (if given)."""
         heap = self._heap
-        count = 0
         while heap:
             when = heap[0][0]
             if until is not None and when > until:
@@ -54,7 +52,5 @@ class Environment:
             _, _, action, args = heappop(heap)
             self.now = when
             action(*args)
-            count += 1
-        self.processed += count
         if until is not None and until > self.now:
             self.now = until

@@ -37,7 +37,7 @@ from .citizens import Citizen, Outcome
 from .compare import Pick, class_wait
 from .day import DayResult, HallDay, ShiftChange, StaffMove
 from .metrics import DayFigures, summarise
-from .report import _render
+from .report import render_table
 
 ALWAYS = Hours(weekly=(DayHours(((time(0), time(23, 59, 59)),)),) * 7)
 _MOVES = {
@@ -183,7 +183,7 @@ def comparison(columns: list[tuple[str, DayFigures]]) -> str:
         picks.append((f"mean wait {k}, min", class_wait(k), "{:.1f}"))
     for label, pick, fmt in picks:
         rows.append([label, *(_show(fmt, pick(d)) for _, d in columns)])
-    return _render(rows)
+    return render_table(rows)
 
 
 def _show(fmt: str, value: float) -> str:

@@ -58,7 +58,8 @@ def _row(label: str, g: dict[str, Interval]) -> list[str]:
     ]
 
 
-def _render(rows: list[list[str]]) -> str:
+def render_table(rows: list[list[str]]) -> str:
+    """Rows of cells as aligned columns: the first left-aligned, the others right-aligned."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True)))
@@ -76,16 +77,16 @@ def table(result: RunResult, agg: Aggregate, services: int = 15) -> str:
     ]
     rows = [["", *_HEAD], _row("all tickets", agg.overall)]
     rows += [_row(k, g) for k, g in agg.by_class.items()]
-    lines += [_render(rows), ""]
+    lines += [render_table(rows), ""]
     busiest = sorted(agg.by_service.items(), key=lambda kv: -kv[1]["tickets"].mean)[:services]
     rows = [["service", *_HEAD]] + [_row(sid, g) for sid, g in busiest]
-    lines += [_render(rows)]
+    lines += [render_table(rows)]
     if len(agg.by_service) > services:
         lines.append(f"  ... and {len(agg.by_service) - services} more services (see the CSV)")
     lines += ["", f"hall utilisation {_f(agg.hall_utilisation, 0, True)} of staffed window time", ""]
     rows = [["slot", "waiting (mean)", "waiting (peak)"]]
     rows += [[clock(t), _f(agg.queue_by_slot[t]), _f(agg.max_queue_by_slot[t], 0)] for t in agg.queue_by_slot]
-    lines += [_render(rows)]
+    lines += [render_table(rows)]
     return "\n".join(lines)
 
 
@@ -120,14 +121,19 @@ def write_summary_csv(agg: Aggregate, path: Path) -> None:
         groups += [("service", k, g) for k, g in agg.by_service.items()]
         for kind, key, g in groups:
             for name, iv in g.items():
-                w.writerow([kind, key, name, _num(iv.mean), _num(iv.low), _num(iv.high), iv.n])
+                w.writerow([kind, key, name, *_cells(iv)])
         for wid, iv in agg.utilisation.items():
-            w.writerow(["window", wid, "utilisation", _num(iv.mean), _num(iv.low), _num(iv.high), iv.n])
+            w.writerow(["window", wid, "utilisation", *_cells(iv)])
         for t, iv in agg.queue_by_slot.items():
-            w.writerow(["slot", clock(t), "waiting_mean", _num(iv.mean), _num(iv.low), _num(iv.high), iv.n])
+            w.writerow(["slot", clock(t), "waiting_mean", *_cells(iv)])
 
 
-def _num(x: float) -> str:
+def _cells(iv: Interval) -> list[object]:
+    return [csv_number(iv.mean), csv_number(iv.low), csv_number(iv.high), iv.n]
+
+
+def csv_number(x: float) -> str:
+    """A figure for a CSV cell: four decimals, empty when there is none (NaN)."""
     return "" if math.isnan(x) else f"{x:.4f}"
 
 

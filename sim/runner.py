@@ -24,7 +24,7 @@ def draw_citizens(demand: Demand, rng: Random) -> list[Citizen]:
     """One day's citizens, in order of arrival."""
     services = Categorical([s.service for s in demand.services], [s.share for s in demand.services])
     handling = {s.service: s.handling for s in demand.services}
-    absent_booked = demand.absent_share if demand.booking_absent_share is None else demand.booking_absent_share
+    absent_booked = demand.booked_absent_share
     out = []
     for i, arrive in enumerate(demand.profile.arrivals(rng)):
         service = services.sample(rng)

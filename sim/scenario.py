@@ -66,6 +66,11 @@ class Demand:
     patience: Distribution | None = None
     booking_offset: Uniform = BOOKING_OFFSET
 
+    @property
+    def booked_absent_share(self) -> float:
+        """Booked citizens who check in, then miss the call: `booking_absent_share`, else `absent_share`."""
+        return self.absent_share if self.booking_absent_share is None else self.booking_absent_share
+
 
 @dataclass(frozen=True, slots=True)
 class Session:

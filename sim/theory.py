@@ -97,6 +97,12 @@ def theory_hall(c: int) -> HallConfig:
     )
 
 
+def run_theory_hall(c: int, citizens: list[Citizen], until: float) -> None:
+    """Serve `citizens` at the `c` windows of `theory_hall`, all open from midnight, until `until`."""
+    shifts = [ShiftChange(0.0, f"w{k}", StaffMove.OPEN) for k in range(1, c + 1)]
+    HallDay(theory_hall(c), ORIGIN, citizens, shifts).run(until)
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     """A simulated mean wait (in service times) beside the formula's."""
@@ -135,8 +141,7 @@ def simulate(
         klass = PriorityClass.ELDERLY if high else PriorityClass.NORMAL
         citizens.append(Citizen(i, t, "s", klass, Channel.KIOSK, rng.expovariate(mu)))
         i += 1
-    shifts = [ShiftChange(0.0, f"w{k}", StaffMove.OPEN) for k in range(1, c + 1)]
-    HallDay(theory_hall(c), ORIGIN, citizens, shifts).run(END + 1)
+    run_theory_hall(c, citizens, END + 1)
     cut = START + WARM_UP * (END - START)
     waits: dict[PriorityClass, list[float]] = {PriorityClass.ELDERLY: [], PriorityClass.NORMAL: []}
     for cz in citizens:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,16 +35,18 @@ def free_port() -> int:
         return port
 
 
-def start_server(config: Path, data: Path, port: int, command: tuple[str, ...] = ("serve",)) -> subprocess.Popen[bytes]:
-    """A `qms serve` (or `command`, e.g. `demo --around-the-clock`) child process; waits until
-    it answers /health. Its stderr is a pipe:
+def start_server(
+    config: Path, data: Path, port: int, command: tuple[str, ...] = ("serve",), env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """A `qms serve` (or `command`, e.g. `demo --around-the-clock`) child process, with `env` added
+    to this process's environment; waits until it answers /health. Its stderr is a pipe:
     the caller reads it (`communicate()`) when the process ends. The server logs warnings
     only, so the pipe does not fill up while it runs."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "qms", *command, "--config", str(config), "--data", str(data), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "QMS_LOG_LEVEL": "warning"},
+        env={**os.environ, "QMS_LOG_LEVEL": "warning", **(env or {})},
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

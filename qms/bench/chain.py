@@ -27,7 +27,7 @@ from qms.contract import topics
 from qms.mqtt.broker import NO_DELAY
 
 from .chain_hall import BRIDGE, BRIDGE_PASSWORD, HALL, STAFF, WAIT, Chain, running_chain
-from .report import percentile
+from .report import press_and_round_trip
 
 AIM_P99_MS = 50.0
 CALLED = "请 "  # the LED bar's text for a called ticket: "请 A001 号"
@@ -101,13 +101,9 @@ def main(presses: int = 1000) -> None:
     """Run and print p50/p99 of both, the chain's p99 as a ratio to the aim, and the load average."""
     latencies, round_trips = asyncio.run(measure(presses))
     load = os.getloadavg()
-    p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
-    r50, r99 = percentile(round_trips, 50) * 1000, percentile(round_trips, 99) * 1000
     print(
         f"keypad frame on its pty -> bridge -> Mosquitto -> qms serve (SQLite synchronous=FULL) -> Mosquitto -> "
         f"bridge -> LED bar frame on its pty, {presses} presses (next/finish), {os.cpu_count()} CPUs"
     )
-    ratio = p99 / AIM_P99_MS
-    print(f"  press to frame     p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   = p99 {ratio:.2f} x aim {AIM_P99_MS:.0f} ms")
-    print(f"  broker round trip  p50 {r50:6.2f} ms   p99 {r99:6.2f} ms   (QoS 1 publish to a subscribed topic)")
+    print(press_and_round_trip(latencies, round_trips, AIM_P99_MS))
     print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -13,22 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import httpx
-
 from firmware_bridge.emulators import BusDeviceEmulator, PrinterEmulator
 from firmware_bridge.messages import AckResult, DeviceKind, Key
 
-from .api import free_port
+from .api import free_port, start_server
 from .halls import bench_hall_toml
 
 HALL = "bench"
@@ -178,34 +174,8 @@ class Chain:
         await self.led.wait_for(lambda led: text in self.led_text(), within)
 
 
-def _spawn_server(config: Path, data: Path, port: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "qms", "serve", "--config", str(config), "--data", str(data), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "QMS_LOG_LEVEL": "warning", **env},
-    )
-
-
 def _log_file(path: Path) -> BinaryIO:
     return open(path, "ab")  # the caller closes it once the child has it
-
-
-async def _start_server(config: Path, data: Path, port: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
-    """`qms serve` until it answers /health; its stderr is a pipe read when it ends."""
-    proc = _spawn_server(config, data, port, env)
-    deadline = time.monotonic() + 30
-    async with httpx.AsyncClient(timeout=0.5) as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                _, err = proc.communicate()
-                raise RuntimeError(f"server exited with {proc.returncode}: {err.decode(errors='replace')}")
-            with contextlib.suppress(httpx.TransportError):
-                if (await http.get(f"http://127.0.0.1:{port}/api/v1/health")).status_code == 200:
-                    return proc
-            await asyncio.sleep(0.05)
-    _stop_server(proc)
-    raise RuntimeError("server did not start in 30 s")
 
 
 def _stop_server(proc: subprocess.Popen[bytes]) -> str:
@@ -254,7 +224,9 @@ async def running_chain(
         (folder / "bridge.toml").write_text(
             bridge_toml(keypad.path, led.path, pad.path, panel.path, printer.path), encoding="utf-8"
         )
-        server = await _start_server(config, folder / "data", port, {"QMS_MQTT_PORT": str(mqtt_port), **(env or {})})
+        server = await asyncio.to_thread(
+            start_server, config, folder / "data", port, env={"QMS_MQTT_PORT": str(mqtt_port), **(env or {})}
+        )
         broker = f"mqtt://{BRIDGE}:{BRIDGE_PASSWORD}@127.0.0.1:{mqtt_port}"
         with _log_file(folder / "bridge.log") as log:
             bridge = await asyncio.create_subprocess_exec(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from qms.mqtt.broker import NO_DELAY
 
 from .api import free_port, start_server
 from .halls import bench_hall_toml
-from .report import percentile
+from .report import press_and_round_trip
 
 AIM_P99_MS = 50.0
 HALL = "bench"
@@ -108,12 +107,8 @@ async def _until(frames: asyncio.Queue[dict[str, Any]], test: Any) -> dict[str, 
 async def measure(mqtt_port: int, presses: int, repo: Path) -> tuple[list[float], list[float]]:
     """Press-to-frame latencies and broker round trips, in seconds."""
     async with (
-        aiomqtt.Client(
-            "127.0.0.1", mqtt_port, username="keypad-w1", password=PASSWORD, socket_options=NO_DELAY
-        ) as keypad_client,
-        aiomqtt.Client(
-            "127.0.0.1", mqtt_port, username="dispenser-1", password=PASSWORD, socket_options=NO_DELAY
-        ) as dispenser_client,
+        _client(mqtt_port, "keypad-w1") as keypad_client,
+        _client(mqtt_port, "dispenser-1") as dispenser_client,
     ):
         await keypad_client.subscribe(
             [(topics.device_ack(HALL, "keypad-w1"), 1), (f"{topics.root(HALL)}/dev/keypad-w1/bench-echo", 1)]
@@ -168,16 +163,11 @@ def main(presses: int = 1000) -> None:
         config = Path(tmp) / "bench.toml"
         config.write_text(bench_hall_toml() + DEVICES, encoding="utf-8")
         port, mqtt_port = free_port(), free_port()
-        os.environ["QMS_MQTT_PORT"] = str(mqtt_port)
-        proc = start_server(config, Path(tmp) / "data", port)
+        proc = start_server(config, Path(tmp) / "data", port, env={"QMS_MQTT_PORT": str(mqtt_port)})
         try:
             latencies, round_trips = asyncio.run(measure(mqtt_port, presses, repo))
         finally:
             proc.terminate()
             proc.communicate(timeout=15)
-    p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
-    r50, r99 = percentile(round_trips, 50) * 1000, percentile(round_trips, 99) * 1000
     print(f"keypad press -> LED bar frame, {presses} presses (qms serve + managed Mosquitto, SQLite synchronous=FULL):")
-    ratio = p99 / AIM_P99_MS
-    print(f"  press to frame     p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   = p99 {ratio:.2f} x aim {AIM_P99_MS:.0f} ms")
-    print(f"  broker round trip  p50 {r50:6.2f} ms   p99 {r99:6.2f} ms   (QoS 1 publish to a subscribed topic)")
+    print(press_and_round_trip(latencies, round_trips, AIM_P99_MS))

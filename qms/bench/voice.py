@@ -14,7 +14,6 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from qms.core import commands as c
@@ -22,7 +21,7 @@ from qms.core.errors import QmsError
 from qms.core.events import TicketCalled
 from qms.core.hall import Hall
 from qms.service import HallService
-from qms.storage.base import Store
+from qms.storage.sqlite import SqliteStore
 from qms.voice.announcer import Announcer
 from qms.voice.engine import SpeechEngine, find_backend
 from qms.voice.pack import VoicePack
@@ -33,12 +32,6 @@ from .halls import bench_hall
 from .report import percentile
 
 AIM_P99_MS = 20.0
-
-
-class _NoStore:
-    """The benchmark never stores: the announcer only reads the hall."""
-
-    async def open(self) -> None: ...
 
 
 def _calls(hall: Hall, count: int) -> list[TicketCalled]:
@@ -78,10 +71,10 @@ async def _run(count: int, direct_count: int) -> None:
     if backend is None:
         print("qms bench voice: no speech engine (apt-get install espeak-ng)")
         return
-    config = bench_hall()
-    service = HallService(config, cast(Store, _NoStore()))
-    calls = _calls(service.hall, count)
     with tempfile.TemporaryDirectory() as tmp:
+        # the store is never opened: the calls are made on the hall directly and the announcer only reads it
+        service = HallService(bench_hall(), SqliteStore(Path(tmp) / "qms.sqlite3"))
+        calls = _calls(service.hall, count)
         engine = SpeechEngine(backend)
         pack = VoicePack(engine, Path(tmp) / "cache")
         announcer = Announcer(service, VoiceConfig(repeat=1), pack)

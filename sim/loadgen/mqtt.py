@@ -160,7 +160,6 @@ class MqttDriver:
         self._keypads: dict[str, Device] = {}
         self._sender: dict[str, str] = {}  # msg_id -> the dispenser that sent it (a repeat must come from it)
         self._numbers: dict[str, str] = {}  # ticket number -> ticket id, from the prints
-        self.clients = 0
 
     def drivable(self, windows: list[str]) -> list[str]:
         """The windows whose keypad can log in with the credentials at hand."""
@@ -181,7 +180,6 @@ class MqttDriver:
         for d in dispensers:
             self._dispensers.put_nowait(d)
         self._by_id = {d.id: d for d in dispensers}
-        self.clients = len(everyone)
 
     async def take_ticket(self, body: dict[str, Any], key: str) -> Answer:
         if body.get("channel") in ("green", "booking", "staff"):

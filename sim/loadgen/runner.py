@@ -31,6 +31,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from qms.core.model import serves
+
 from ..citizens import Citizen
 from ..report import clock
 from ..runner import citizens_for
@@ -322,8 +324,6 @@ def _clip(sessions: tuple[Session, ...], start: float, until: float) -> tuple[Se
 
 
 def _serves(scenario: Scenario, window: str) -> set[str]:
-    from qms.core.model import serves
-
     config = next(w for w in scenario.hall.windows if w.id == window)
     return set(serves(config, scenario.hall.services))
 

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from qms.core.model import CallingConfig, HallConfig, WindowConfig, WindowKind
 from qms.core.rules import issue_cutoff
 
-from ..distributions import RateProfile
+from ..day import RECALL_BY_HAND_SECONDS
 from ..metrics import SLOT
 from ..scenario import Scenario, seconds
 from .erlang import windows_needed
 
 GENERAL = "general"
-_RECALL_BY_HAND_SECONDS = 30.0  # as sim.day: staff wait this long before recalling by hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +110,11 @@ def issuing_hours(scenario: Scenario) -> list[tuple[float, float]]:
     return out
 
 
-def _integral(profile: RateProfile, a: float, b: float) -> float:
-    """Expected arrivals between seconds `a` and `b` of the day."""
-    total = 0.0
-    for i, (start, rate) in enumerate(profile.steps):
-        stop = profile.steps[i + 1][0] if i + 1 < len(profile.steps) else profile.end
-        total += rate * max(0.0, min(b, stop) - max(a, start))
-    return total
-
-
 def hold_seconds(calling: CallingConfig) -> float:
     """How long a call nobody answers holds its window: the recalls, then the wait for the no-show."""
     between = calling.auto_recall_seconds
     if between is None:
-        between = max(calling.recall_cooldown_seconds, _RECALL_BY_HAND_SECONDS)
+        between = max(calling.recall_cooldown_seconds, RECALL_BY_HAND_SECONDS)
     return (calling.max_calls - 1) * between + calling.no_show_after_seconds
 
 
@@ -143,8 +133,7 @@ def slot_loads(scenario: Scenario, pool: Pool, within_minutes: float, share: flo
     total_share = sum(s.share for s in d.services)
     mine = [s for s in d.services if s.service in pool.services]
     pool_share = sum(s.share for s in mine) / total_share if total_share else 0.0
-    booked_absent = d.absent_share if d.booking_absent_share is None else d.booking_absent_share
-    absent = d.booking_share * booked_absent + (1 - d.booking_share) * d.absent_share
+    absent = d.booking_share * d.booked_absent_share + (1 - d.booking_share) * d.absent_share
     hold = hold_seconds(scenario.hall.calling)
     weight = sum(s.share for s in mine)
     handling = sum(s.share * s.handling.mean for s in mine) / weight if weight else 0.0
@@ -154,7 +143,7 @@ def slot_loads(scenario: Scenario, pool: Pool, within_minutes: float, share: flo
     for start in slot_starts(scenario):
         stop = start + SLOT
         issuing = [(max(a, start), min(b, stop)) for a, b in hours if min(b, stop) > max(a, start)]
-        arrivals = pool_share * sum(_integral(d.profile, a, b) for a, b in issuing)
+        arrivals = pool_share * sum(d.profile.expected(a, b) for a, b in issuing)
         need = windows_needed(arrivals / SLOT, busy, within_minutes * 60.0, share) if busy > 0 else 0
         if issuing and pool_share > 0:
             need = max(need, 1)  # a window stays open while its tickets are issued

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 from ..metrics import SLOT
-from ..report import clock
+from ..report import clock, csv_number, render_table
 from ..stats import Interval
 from .plan import Plan, PoolPlan
 
@@ -64,11 +64,6 @@ def rows(plan: Plan, pp: PoolPlan) -> list[list[str]]:
     return out
 
 
-def _render(table: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-    return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in table)
-
-
 def text(plan: Plan) -> str:
     """The plan as text for the terminal."""
     s, t = plan.scenario, plan.target
@@ -85,7 +80,7 @@ def text(plan: Plan) -> str:
             continue  # no tickets for this pool's services in the scenario
         extra = f", the last {pp.pool.overflow} specialized (they serve part of it)" if pp.pool.overflow else ""
         lines.append(f"{pp.pool.name}: {len(pp.pool.windows)} windows{extra}")
-        lines += [_render([list(HEAD), *body]), ""]
+        lines += [render_table([list(HEAD), *body]), ""]
     lines.append("load in erlangs (windows busy on average); waits in minutes; within target: mean ± 95% CI half-width")
     if any(x.short for pp in plan.pools for x in pp.loads):
         lines.append("! Erlang C asks for more windows than the pool has")
@@ -120,17 +115,13 @@ def write_csv(plan: Plan, path: Path) -> None:
                         f"{load.load:.3f}",
                         load.erlang,
                         count,
-                        _num(fig.within.mean),
-                        _num(fig.within.half_width),
-                        _num(fig.mean_wait.mean),
-                        _num(fig.p90_wait.mean),
-                        _num(fig.utilisation.mean),
+                        csv_number(fig.within.mean),
+                        csv_number(fig.within.half_width),
+                        csv_number(fig.mean_wait.mean),
+                        csv_number(fig.p90_wait.mean),
+                        csv_number(fig.utilisation.mean),
                     ]
                 )
-
-
-def _num(x: float) -> str:
-    return "" if math.isnan(x) else f"{x:.4f}"
 
 
 def html_section(plan: Plan) -> str:

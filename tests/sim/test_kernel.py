@@ -47,6 +47,8 @@ def test_piecewise_rates_give_poisson_counts_per_segment():
     # 100/hour in the morning, none at lunch, 50/hour after
     profile = RateProfile(((0.0, 100 / 3600), (3600.0, 0.0), (5400.0, 50 / 3600)), 9000.0)
     assert profile.expected() == pytest.approx(150)
+    # between two moments: half the morning, the lunch hour, a quarter of the afternoon
+    assert profile.expected(1800.0, 6300.0) == pytest.approx(50 + 0 + 12.5)
     counts = [[0, 0, 0] for _ in range(400)]
     for row, seed in zip(counts, range(400), strict=True):
         for t in profile.arrivals(Random(seed)):

@@ -46,34 +46,20 @@ share = 2
 [[demand.services]]
 id = "residence-permit"
 share = 1
-
-[[demand.services]]
-id = "social-insurance"
-share = 0
-[[demand.services]]
-id = "social-assistance"
-share = 0
-[[demand.services]]
-id = "senior-benefits"
-share = 0
-[[demand.services]]
-id = "disability-card"
-share = 0
-[[demand.services]]
-id = "veterans"
-share = 0
-[[demand.services]]
-id = "help-desk"
-share = 0
-
+{{unused}}
 [staffing]
 sessions = [["09:00", "12:00"], ["14:00", "17:30"]]
 """
 
 
+# the hall's other services: a listed share of 0 keeps them out of the day (unlisted ones weigh 1)
+UNUSED = ("social-insurance", "social-assistance", "senior-benefits", "disability-card", "veterans", "help-desk")
+
+
 def quiet(tmp_path: Path, tickets: int = 90) -> Path:
     path = tmp_path / f"quiet-{tickets}.toml"
-    path.write_text(QUIET.format(tickets=tickets), encoding="utf-8")
+    unused = "".join(f'\n[[demand.services]]\nid = "{s}"\nshare = 0\n' for s in UNUSED)
+    path.write_text(QUIET.format(tickets=tickets, unused=unused), encoding="utf-8")
     return path
 
 

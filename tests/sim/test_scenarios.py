@@ -43,6 +43,12 @@ def test_the_real_halls():
     assert general.demand == qingyuan.demand  # so that compare runs them on the same citizens
 
 
+def test_booked_citizens_miss_calls_at_their_own_share_or_everyone_s():
+    street, qingyuan = load_scenario(STREET).demand, load_scenario(QINGYUAN).demand
+    assert street.booking_absent_share == street.booked_absent_share == 0.08  # set in the file
+    assert qingyuan.booking_absent_share is None and qingyuan.booked_absent_share == qingyuan.absent_share > 0
+
+
 def test_same_seed_same_records_other_seed_other_day():
     scenario = load_scenario(STREET)
 
