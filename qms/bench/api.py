@@ -59,7 +59,8 @@ def start_server(
                 if s.recv(64).startswith(b"HTTP/1.1 200"):
                     return proc
         except OSError:
-            time.sleep(0.1)
+            pass  # not listening yet
+        time.sleep(0.1)  # also after an answer other than 200: the hall may still be starting
     proc.kill()
     proc.communicate()
     raise RuntimeError("server did not start in 30 s")
