@@ -225,18 +225,17 @@ class Hall:
         return card.called_at + timedelta(seconds=calling.auto_recall_seconds)
 
     def _dispatch(self, command: c.Command, now: datetime) -> list[e.Event]:
-        kind = type(command)
-        if kind is c.IssueTicket:
-            return [self._emit(issuing.issue_ticket(self, command, now))]  # type: ignore[arg-type]
-        if kind is c.Reactivate:
-            return [self._emit(self._reactivate(command, now))]  # type: ignore[arg-type]
-        if kind is c.RateService:
-            return [self._emit(rating.rate(self, command, now))]  # type: ignore[arg-type]
-        if kind is c.RequestHelp:
-            return [self._emit(rating.request_help(self, command, now))]  # type: ignore[arg-type]
-        if kind is c.ChangeLayout:
-            return [self._emit(layout.change_layout(self, command, now))]  # type: ignore[arg-type]
-        window = self._window(command.window)  # type: ignore[union-attr]
+        if isinstance(command, c.IssueTicket):
+            return [self._emit(issuing.issue_ticket(self, command, now))]
+        if isinstance(command, c.Reactivate):
+            return [self._emit(self._reactivate(command, now))]
+        if isinstance(command, c.RateService):
+            return [self._emit(rating.rate(self, command, now))]
+        if isinstance(command, c.RequestHelp):
+            return [self._emit(rating.request_help(self, command, now))]
+        if isinstance(command, c.ChangeLayout):
+            return [self._emit(layout.change_layout(self, command, now))]
+        window = self._window(command.window)
         rules.check_window(command, window)
         return [self._emit(ev) for ev in self._window_action(command, window, now)]
 
@@ -252,16 +251,15 @@ class Hall:
 
     def _window_action(self, cmd: c.Command, window: WindowRecord, now: datetime) -> list[e.Event]:
         current = self._cards[window.ticket] if window.ticket is not None else None
-        kind = type(cmd)
-        if kind is c.CallNext:  # the hot path: first
+        if isinstance(cmd, c.CallNext):  # the hot path: first
             pick = self.line.choose(window.id, self.weights[window.id], now.timestamp(), self._streaks[window.id])
             if pick is None:
                 return []
             return [e.TicketCalled(pick.ticket_id, window.id, window.staff, now, 1)]
-        if kind is c.FinishService:
+        if isinstance(cmd, c.FinishService):
             assert current is not None
-            return [self._finish(current, window, cmd.outcome, cmd.next_service, now)]  # type: ignore[union-attr]
-        if kind is c.StartService:
+            return [self._finish(current, window, cmd.outcome, cmd.next_service, now)]
+        if isinstance(cmd, c.StartService):
             assert current is not None
             return [e.ServiceStarted(current.issued.id, window.id, now)]
         return list(self._other_action(cmd, window, current, now))
