@@ -34,6 +34,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 import aiomqtt
 
@@ -77,6 +78,7 @@ MIN_BACKOFF = 0.2
 MAX_BACKOFF = 2.0  # a broker back after a restart may hold stale retained state: return soon
 REFUSALS_KEPT = 10_000
 TicketUrl = Callable[[str], str]
+V = TypeVar("V")
 
 
 class SeqClock:
@@ -290,7 +292,7 @@ class Gateway:
             log.info("hall %s: refused evt/%s of %s (%s): %s", self.hall_id, name, device_id, code, message)
             ack = Ack(msg_id, ok=False, error=code, message=message)
             if isinstance(err, ContractError) or err.code not in ("storage_unavailable", "hall_stopped"):
-                self._remember_refusal(key, ack)
+                _keep(self._refusals, key, ack)
             await self._ack(device_id, ack)
             return
         except Exception:  # a bug must not end the gateway: answer, log, go on
@@ -312,16 +314,9 @@ class Gateway:
         if earlier is not None:
             code, id_number = earlier, None
         done = await check_in(self.booking, code=code, id_number=id_number, actor=device_id)  # the first await
-        self._check_ins[key] = done.booking.code
-        while len(self._check_ins) > REFUSALS_KEPT:
-            self._check_ins.popitem(last=False)
+        _keep(self._check_ins, key, done.booking.code)
         await self._print_ticket(device_id, event.msg_id, done.ticket)
         await self._ack(device_id, Ack(event.msg_id, ok=True, message=checked_in_text(done)))
-
-    def _remember_refusal(self, key: str, ack: Ack) -> None:
-        self._refusals[key] = ack
-        while len(self._refusals) > REFUSALS_KEPT:
-            self._refusals.popitem(last=False)
 
     async def _ack(self, device_id: str, ack: Ack) -> None:
         await self._publish(topics.device_ack(self.hall_id, device_id), ack.encode())
@@ -364,13 +359,7 @@ class Gateway:
                 windows = self._note(event)
                 if windows:
                     await self.service.committed()
-                    # all views from this one committed state, before the next await
-                    views = [(w, self._refresh_window(w)) for w in windows]
-                    for window_id, view in views:
-                        if view is not None:
-                            await self._publish(
-                                topics.window_display(self.hall_id, window_id), view.encode(), retain=True
-                            )
+                    await self._publish_windows(windows)
             if not sub.overflowed:
                 return  # the hall stopped
             # fell behind: start over from the stored state
@@ -378,12 +367,17 @@ class Gateway:
             sub = self.service.subscribe(maxsize=100_000)
             hall = await self.service.committed()
             self._recent.seed(hall)
-            views = [(w, self._refresh_window(w)) for w in self._windows]
-            for window_id, view in views:
-                if view is not None:
-                    await self._publish(topics.window_display(self.hall_id, window_id), view.encode(), retain=True)
+            await self._publish_windows(list(self._windows))
             self._dirty_zones.update(zones(self.service.config))
             self._screen_wakeup.set()
+
+    async def _publish_windows(self, windows: Sequence[str]) -> None:
+        """Publish the displays of `windows` that changed: all computed from the one committed
+        state at hand before the first publish awaits."""
+        views = [(w, self._refresh_window(w)) for w in windows]
+        for window_id, view in views:
+            if view is not None:
+                await self._publish(topics.window_display(self.hall_id, window_id), view.encode(), retain=True)
 
     def _note(self, event: e.Event) -> list[str]:
         """Mark what `event` changes; returns the windows whose display may have changed."""
@@ -438,6 +432,14 @@ class Gateway:
             for zone, state in self._refresh_screens():
                 await self._publish(topics.screen(self.hall_id, zone), state.encode(), retain=True)
             await asyncio.sleep(self.screen_interval)
+
+
+def _keep(kept: OrderedDict[str, V], key: str, value: V) -> None:
+    """Note `value` under `key`, forgetting the oldest beyond REFUSALS_KEPT (a device retries
+    within seconds, so only recent answers are ever asked for again)."""
+    kept[key] = value
+    while len(kept) > REFUSALS_KEPT:
+        kept.popitem(last=False)
 
 
 def _msg_id_of(data: bytes) -> str:
