@@ -66,7 +66,7 @@ from qms.service.fanout import Subscription
 from .broker import NO_DELAY, BrokerAddress
 from .check_in import checked_in_text, refusal_text
 from .requests import StaffAccountLike, command_for, decode_for, success_message
-from .views import DisplayView, RecentCalls, window_view, zone_lines, zones
+from .views import DisplayView, recent_by_zone, window_view, zone_lines, zones
 
 log = logging.getLogger(__name__)
 # aiomqtt warns at every publish while more than ten await their PUBACK, which a burst of
@@ -124,7 +124,6 @@ class Gateway:
         self._windows = {w.id: w for w in service.config.windows}
         self._displays: dict[str, tuple[DisplayView, WindowDisplay]] = {}
         self._screens: dict[str, ScreenState] = {}
-        self._recent = RecentCalls(service.config)
         self._dirty_zones: set[str] = set()
         self._screen_wakeup = asyncio.Event()
         self._refusals: OrderedDict[str, Ack] = OrderedDict()
@@ -136,8 +135,7 @@ class Gateway:
 
     async def start(self) -> None:
         """Compute every display from the stored hall and start connecting (in the background)."""
-        hall = await self.service.committed()
-        self._recent.seed(hall)
+        await self.service.committed()
         for window_id in self._windows:
             self._refresh_window(window_id)
         self._dirty_zones.update(zones(self.service.config))
@@ -365,8 +363,7 @@ class Gateway:
             # fell behind: start over from the stored state
             log.warning("hall %s: the MQTT gateway fell behind the hall; recomputing every display", self.hall_id)
             sub = self.service.subscribe(maxsize=100_000)
-            hall = await self.service.committed()
-            self._recent.seed(hall)
+            await self.service.committed()
             await self._publish_windows(list(self._windows))
             self._dirty_zones.update(zones(self.service.config))
             self._screen_wakeup.set()
@@ -386,16 +383,10 @@ class Gateway:
         self._dirty_zones.update(self._screens)  # waiting counts and estimates move with everything else
         self._screen_wakeup.set()
         if isinstance(event, e.DayOpened):
-            self._recent.clear()
             return list(self._windows)
         if isinstance(event, e.LayoutChanged):  # windows added, removed or renamed on the admin pages
             self._windows = {w.id: w for w in self.service.config.windows}
-            self._recent = RecentCalls(self.service.config)
-            self._recent.seed(self.service.hall)
             return list(self._windows)
-        if isinstance(event, e.TicketCalled):
-            number = event.ticket_id.rsplit("-", 1)[-1]
-            self._recent.add(number, event.window, event.at)
         found = [getattr(event, name, None) for name in ("window", "from_window")]
         return [w for w in found if isinstance(w, str) and w in self._windows]
 
@@ -412,9 +403,10 @@ class Gateway:
     def _refresh_screens(self) -> list[tuple[str, ScreenState]]:
         hall, now = self.service.hall, self.service.now()
         changed = []
+        recent_calls = recent_by_zone(hall) if self._dirty_zones else {}
         for zone in sorted(self._dirty_zones):
             waiting, eta = zone_lines(hall, zone, now)
-            recent = self._recent.of(zone)
+            recent = recent_calls.get(zone, ())
             old = self._screens.get(zone)
             if old is not None and (old.recent, old.waiting, old.eta) == (recent, waiting, eta):
                 continue
