@@ -24,13 +24,12 @@ import os
 import socket
 import sys
 import time
-from dataclasses import dataclass
 from typing import TextIO
-from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 
 from qms.contract import (
+    Broker,
     ContractError,
     DeviceKind,
     DeviceMeta,
@@ -47,27 +46,6 @@ from .render import MAINTENANCE, render
 
 log = logging.getLogger("displays.ledbar")
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)  # no Nagle: frames must not wait for ACKs
-
-
-@dataclass(frozen=True, slots=True)
-class Broker:
-    host: str
-    port: int
-    username: str | None
-    password: str | None
-
-
-def parse_broker(url: str) -> Broker:
-    """`mqtt://user:password@host:port`."""
-    parts = urlsplit(url)
-    if parts.scheme != "mqtt" or not parts.hostname:
-        raise ValueError(f"{url!r}: expected mqtt://user:password@host:port")
-    return Broker(
-        parts.hostname,
-        parts.port or 1883,
-        unquote(parts.username) if parts.username else None,
-        unquote(parts.password) if parts.password else None,
-    )
 
 
 class LedBar:
@@ -201,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.broker:
         p.error("--broker (or QMS_LEDBAR_BROKER) is required")
     try:
-        broker = parse_broker(args.broker)
+        broker = Broker.from_url(args.broker)
         topics.window_display(args.hall, args.window)
         if args.width < 2:
             raise ValueError("--width must be at least 2")

@@ -9,7 +9,8 @@ import signal
 import sys
 
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.config import BridgeConfig, BridgeConfigError, Broker, load_config
+from firmware_bridge.config import BridgeConfig, BridgeConfigError, load_config
+from qms.contract import Broker
 
 
 def main(argv: list[str] | None = None) -> int:

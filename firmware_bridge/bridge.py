@@ -32,7 +32,7 @@ import aiomqtt
 from firmware_bridge import mapping
 from firmware_bridge import messages as wire
 from firmware_bridge.answers import Answers, msg_id_of
-from firmware_bridge.config import BridgeConfig, Broker, DeviceConfig, PortKind
+from firmware_bridge.config import BridgeConfig, DeviceConfig, PortKind
 from firmware_bridge.host import (
     CommandResult,
     DeviceAbsent,
@@ -54,6 +54,7 @@ from firmware_bridge.unanswered import Unanswered
 from qms.contract import (
     Ack,
     Beep,
+    Broker,
     ContractError,
     DeviceKind,
     DeviceState,

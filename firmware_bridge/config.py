@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from firmware_bridge.frames import MAX_ADDRESS
 from firmware_bridge.messages import MAX_TAKE_BUTTON
@@ -51,26 +50,6 @@ from qms.contract.topics import check_id
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 BUS_KINDS = frozenset({DeviceKind.KEYPAD, DeviceKind.LED_BAR, DeviceKind.RATING_PAD, DeviceKind.HELP_BUTTON})
 WINDOW_KINDS = frozenset({DeviceKind.KEYPAD, DeviceKind.LED_BAR, DeviceKind.RATING_PAD})
-
-
-@dataclass(frozen=True, slots=True)
-class Broker:
-    """Where the broker is: `mqtt://user:pass@host:port`."""
-
-    host: str
-    port: int = 1883
-    username: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def from_url(cls, url: str) -> Broker:
-        """Parse `mqtt://[user[:pass]@]host[:port]`; ValueError for anything else."""
-        parts = urlsplit(url)
-        if parts.scheme != "mqtt" or not parts.hostname:
-            raise ValueError(f"{url!r} is not mqtt://[user:password@]host[:port]")
-        username = None if parts.username is None else unquote(parts.username)
-        password = None if parts.password is None else unquote(parts.password)
-        return cls(parts.hostname, parts.port or 1883, username, password)
 
 
 class BridgeConfigError(ValueError):

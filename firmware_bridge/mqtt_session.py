@@ -17,9 +17,9 @@ from typing import Any
 
 import aiomqtt
 
-from firmware_bridge.config import BridgeConfig, Broker, DeviceConfig
+from firmware_bridge.config import BridgeConfig, DeviceConfig
 from firmware_bridge.presence import Presence
-from qms.contract import DeviceKind, DeviceMeta, DeviceState, presence, topics
+from qms.contract import Broker, DeviceKind, DeviceMeta, DeviceState, presence, topics
 
 log = logging.getLogger(__name__)
 

@@ -112,20 +112,20 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
     hall = hall_file.hall
-    base = f"http://{settings.host}:{settings.port}/api/v1"
+    site = f"http://{settings.host}:{settings.port}"
+    base, ws = f"{site}/api/v1", f"ws://{settings.host}:{settings.port}/api/v1"
+    first_zone = hall.windows[0].zone
     lines = [
         f"qms: {hall.name} ({hall.id}): {len(hall.windows)} windows, {len(hall.services)} services",
         f"  data:      {settings.data_dir}",
         f"  queues:    {base}/halls/{hall.id}/queues",
         f"  windows:   {base}/halls/{hall.id}/windows",
         f'  tickets:   POST {base}/halls/{hall.id}/tickets  {{"service": "{hall.services[0].id}"}}',
-        f"  events:    ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/events",
-        f"  voice:     ws://{settings.host}:{settings.port}/api/v1/halls/{hall.id}/voice/stream?zone="
-        f"{hall.windows[0].zone}  (python -m displays.player --server http://{settings.host}:{settings.port} "
-        f"--hall {hall.id} --zone {hall.windows[0].zone})",
+        f"  events:    {ws}/halls/{hall.id}/events",
+        f"  voice:     {ws}/halls/{hall.id}/voice/stream?zone={first_zone}"
+        f"  (python -m displays.player --server {site} --hall {hall.id} --zone {first_zone})",
         f"  login:     POST {base}/auth/login",
     ]
-    site = f"http://{settings.host}:{settings.port}"
     lines += [
         f"  kiosk:     {site}/kiosk/{hall.id}",
         f"  console:   {site}/console/{hall.id}  (staff)",

@@ -36,12 +36,14 @@ class PersonHasher:
 
     def key(self, id_number: str) -> str:
         """The keyed hash of a valid ID number (raises InvalidInput for an invalid one)."""
-        number = identity.validate_id_number(id_number)
-        return hmac.new(self._key, number.encode("ascii"), hashlib.sha256).hexdigest()
+        return self._hash(identity.validate_id_number(id_number))
 
     def person(self, id_number: str, phone: str) -> Person:
         """Validate an ID number and a mobile phone into a `Person`."""
         number = identity.validate_id_number(id_number)
         return Person(
-            self.key(number), identity.mask_id_number(number), identity.mask_phone(identity.validate_phone(phone))
+            self._hash(number), identity.mask_id_number(number), identity.mask_phone(identity.validate_phone(phone))
         )
+
+    def _hash(self, number: str) -> str:
+        return hmac.new(self._key, number.encode("ascii"), hashlib.sha256).hexdigest()

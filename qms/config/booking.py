@@ -28,14 +28,9 @@ URL = pattern(re.compile(r"https?://[^\s\"'<>]+"), 'an http(s) address such as "
 def _read_location(value: object) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         raise Misfit
-    lat, lon = value
-    if (
-        isinstance(lat, bool)
-        or isinstance(lon, bool)
-        or not isinstance(lat, int | float)
-        or not isinstance(lon, int | float)
-    ):
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
         raise Misfit
+    lat, lon = value
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise Misfit
     return float(lat), float(lon)
@@ -61,7 +56,7 @@ def parse_booking(
     t = root.table("booking")
     t.only(*BOOKING_KEYS)
     d = BookingRules()
-    known = {s.id for s in services}
+    known = {s.id: s for s in services}
     bookable: list[BookableService] = []
     for s in t.tables("services", required=True):
         s.only("service", "slot_minutes", "capacity", "share", "expected_daily")
@@ -71,8 +66,7 @@ def parse_booking(
         s = s.with_context(f"service {json.dumps(sid)}")
         if s.has("capacity") == s.has("share"):
             raise s.error("give capacity (places per slot) or share (of the day's expected calls), exactly one")
-        service = next(x for x in services if x.id == sid)
-        expected = s.get("expected_daily", integer(1), service.daily_cap)
+        expected = s.get("expected_daily", integer(1), known[sid].daily_cap)
         share = s.get("share", number(positive=True), None)
         if share is not None and share > 1:
             raise s.node("share").misfit("a share such as 0.28, greater than 0 and at most 1")

@@ -57,7 +57,6 @@ class DeviceConfig:
 def parse_devices(root: Table, windows: tuple[WindowConfig, ...], *, demo: bool) -> tuple[DeviceConfig, ...]:
     """The [[devices]] entries, checked against the hall's windows and each other."""
     by_window = {w.id: w for w in windows}
-    devices: list[DeviceConfig] = []
     where: dict[str, str] = {}
     entries: list[tuple[Table, DeviceConfig]] = []
     for t in root.tables("devices"):
@@ -75,14 +74,13 @@ def parse_devices(root: Table, windows: tuple[WindowConfig, ...], *, demo: bool)
             context = t.with_context(f"device {json.dumps(device_id)}")
             device = _device(context, device_id, kind, window, by_window, demo)
             entries.append((t, device))
-            devices.append(device)
-    ids = {d.id: d for d in devices}
+    ids = {d.id: d for _, d in entries}
     for t, d in entries:
         if d.bridge is not None:
             parent = ids.get(d.bridge)
             if parent is None or parent.kind is not DeviceKind.BRIDGE:
                 raise t.node("bridge").misfit('the id of a [[devices]] entry of kind "bridge"')
-    return tuple(devices)
+    return tuple(d for _, d in entries)
 
 
 def _id_key(t: Table) -> str:

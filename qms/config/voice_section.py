@@ -17,6 +17,7 @@ needs a `floor` on every window that can call that service.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.model import ServiceConfig, WindowConfig, serves
@@ -53,22 +54,21 @@ def _template_kind(lang: Lang) -> Kind[str]:
     return Kind(f"a template such as {example}", read)
 
 
-def _template(t: Table, name: str, lang: Lang, windows: list[WindowConfig], default: str | None) -> str | None:
+def _template(t: Table, name: str, lang: Lang, windows: Sequence[WindowConfig]) -> str | None:
+    """The template under `name` if there is one, checked against the windows that will say it."""
     if not t.has(name):
-        return default
+        return None
     text = t.get(name, _template_kind(lang))
     try:
         template = Template.parse(text, lang)
     except TemplateError as exc:
         raise t.error(f"{exc}", name) from None
-    for placeholder in ("floor",):
-        if placeholder in template.placeholders:
-            for w in windows:
-                if w.floor is None:
-                    raise t.error(
-                        f"says {{floor}}, but window {json.dumps(w.id)} has no floor; expected floor = N on it",
-                        name,
-                    )
+    if "floor" in template.placeholders:
+        for w in windows:
+            if w.floor is None:
+                raise t.error(
+                    f"says {{floor}}, but window {json.dumps(w.id)} has no floor; expected floor = N on it", name
+                )
     return text
 
 
@@ -78,7 +78,6 @@ def parse_voice(
     """[voice]: how calls are spoken; an absent section gives the defaults."""
     t.only(*VOICE_KEYS)
     default = VoiceConfig()
-    all_windows = list(windows)
     pack: Path | None = None
     if t.has("pack"):
         pack = base / t.get("pack", TEXT)
@@ -115,14 +114,14 @@ def parse_voice(
             per_service.append(
                 ServiceVoice(
                     sid,
-                    _template(entry, "template", Lang.ZH, callers, None),
-                    _template(entry, "template_en", Lang.EN, callers, None),
+                    _template(entry, "template", Lang.ZH, callers),
+                    _template(entry, "template_en", Lang.EN, callers),
                 )
             )
     return VoiceConfig(
         enabled=t.get("enabled", BOOL, default.enabled),
-        template=_template(t, "template", Lang.ZH, all_windows, default.template) or default.template,
-        template_en=_template(t, "template_en", Lang.EN, all_windows, default.template_en) or default.template_en,
+        template=_template(t, "template", Lang.ZH, windows) or default.template,
+        template_en=_template(t, "template_en", Lang.EN, windows) or default.template_en,
         english=t.get("english", BOOL, default.english),
         repeat=t.get("repeat", integer(1, 5), default.repeat),
         chime=t.get("chime", BOOL, default.chime),

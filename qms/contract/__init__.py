@@ -39,6 +39,7 @@ check-in's `error` is the booking's own code (`unknown_booking`, `booking_too_ea
 """
 
 from . import topics
+from .broker import Broker
 from .displays import DisplayState, QueueCount, RecentCall, ScreenState, ServiceEta, VoiceAnnouncement, WindowDisplay
 from .errors import ContractError
 from .payloads import (
@@ -81,6 +82,7 @@ __all__ = [
     "Ack",
     "Beep",
     "BookingCheckIn",
+    "Broker",
     "Button",
     "ButtonPressed",
     "ContractError",

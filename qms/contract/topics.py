@@ -115,16 +115,6 @@ def all_device_states(hall: str) -> str:
     return f"{root(hall)}/dev/+/$state"
 
 
-def all_device_commands(hall: str) -> str:
-    """`.../dev/+/cmd/+`: every command to any device (what a bridge for many devices reads)."""
-    return f"{root(hall)}/dev/+/cmd/+"
-
-
-def all_device_acks(hall: str) -> str:
-    """`.../dev/+/ack`: every ack (server answers to device events)."""
-    return f"{root(hall)}/dev/+/ack"
-
-
 def parse_topic(topic: str) -> Topic:
     """The parts of a contract topic; ContractError("bad_topic") if it is not one."""
     if not isinstance(topic, str):

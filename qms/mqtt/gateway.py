@@ -34,6 +34,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 import aiomqtt
 
@@ -65,7 +66,7 @@ from qms.service.fanout import Subscription
 from .broker import NO_DELAY, BrokerAddress
 from .check_in import checked_in_text, refusal_text
 from .requests import StaffAccountLike, command_for, decode_for, success_message
-from .views import DisplayView, RecentCalls, window_view, zone_lines, zones
+from .views import DisplayView, recent_by_zone, window_view, zone_lines, zones
 
 log = logging.getLogger(__name__)
 # aiomqtt warns at every publish while more than ten await their PUBACK, which a burst of
@@ -77,6 +78,7 @@ MIN_BACKOFF = 0.2
 MAX_BACKOFF = 2.0  # a broker back after a restart may hold stale retained state: return soon
 REFUSALS_KEPT = 10_000
 TicketUrl = Callable[[str], str]
+V = TypeVar("V")
 
 
 class SeqClock:
@@ -122,7 +124,6 @@ class Gateway:
         self._windows = {w.id: w for w in service.config.windows}
         self._displays: dict[str, tuple[DisplayView, WindowDisplay]] = {}
         self._screens: dict[str, ScreenState] = {}
-        self._recent = RecentCalls(service.config)
         self._dirty_zones: set[str] = set()
         self._screen_wakeup = asyncio.Event()
         self._refusals: OrderedDict[str, Ack] = OrderedDict()
@@ -134,8 +135,7 @@ class Gateway:
 
     async def start(self) -> None:
         """Compute every display from the stored hall and start connecting (in the background)."""
-        hall = await self.service.committed()
-        self._recent.seed(hall)
+        await self.service.committed()
         for window_id in self._windows:
             self._refresh_window(window_id)
         self._dirty_zones.update(zones(self.service.config))
@@ -290,7 +290,7 @@ class Gateway:
             log.info("hall %s: refused evt/%s of %s (%s): %s", self.hall_id, name, device_id, code, message)
             ack = Ack(msg_id, ok=False, error=code, message=message)
             if isinstance(err, ContractError) or err.code not in ("storage_unavailable", "hall_stopped"):
-                self._remember_refusal(key, ack)
+                _keep(self._refusals, key, ack)
             await self._ack(device_id, ack)
             return
         except Exception:  # a bug must not end the gateway: answer, log, go on
@@ -312,16 +312,9 @@ class Gateway:
         if earlier is not None:
             code, id_number = earlier, None
         done = await check_in(self.booking, code=code, id_number=id_number, actor=device_id)  # the first await
-        self._check_ins[key] = done.booking.code
-        while len(self._check_ins) > REFUSALS_KEPT:
-            self._check_ins.popitem(last=False)
+        _keep(self._check_ins, key, done.booking.code)
         await self._print_ticket(device_id, event.msg_id, done.ticket)
         await self._ack(device_id, Ack(event.msg_id, ok=True, message=checked_in_text(done)))
-
-    def _remember_refusal(self, key: str, ack: Ack) -> None:
-        self._refusals[key] = ack
-        while len(self._refusals) > REFUSALS_KEPT:
-            self._refusals.popitem(last=False)
 
     async def _ack(self, device_id: str, ack: Ack) -> None:
         await self._publish(topics.device_ack(self.hall_id, device_id), ack.encode())
@@ -364,26 +357,24 @@ class Gateway:
                 windows = self._note(event)
                 if windows:
                     await self.service.committed()
-                    # all views from this one committed state, before the next await
-                    views = [(w, self._refresh_window(w)) for w in windows]
-                    for window_id, view in views:
-                        if view is not None:
-                            await self._publish(
-                                topics.window_display(self.hall_id, window_id), view.encode(), retain=True
-                            )
+                    await self._publish_windows(windows)
             if not sub.overflowed:
                 return  # the hall stopped
             # fell behind: start over from the stored state
             log.warning("hall %s: the MQTT gateway fell behind the hall; recomputing every display", self.hall_id)
             sub = self.service.subscribe(maxsize=100_000)
-            hall = await self.service.committed()
-            self._recent.seed(hall)
-            views = [(w, self._refresh_window(w)) for w in self._windows]
-            for window_id, view in views:
-                if view is not None:
-                    await self._publish(topics.window_display(self.hall_id, window_id), view.encode(), retain=True)
+            await self.service.committed()
+            await self._publish_windows(list(self._windows))
             self._dirty_zones.update(zones(self.service.config))
             self._screen_wakeup.set()
+
+    async def _publish_windows(self, windows: Sequence[str]) -> None:
+        """Publish the displays of `windows` that changed: all computed from the one committed
+        state at hand before the first publish awaits."""
+        views = [(w, self._refresh_window(w)) for w in windows]
+        for window_id, view in views:
+            if view is not None:
+                await self._publish(topics.window_display(self.hall_id, window_id), view.encode(), retain=True)
 
     def _note(self, event: e.Event) -> list[str]:
         """Mark what `event` changes; returns the windows whose display may have changed."""
@@ -392,16 +383,10 @@ class Gateway:
         self._dirty_zones.update(self._screens)  # waiting counts and estimates move with everything else
         self._screen_wakeup.set()
         if isinstance(event, e.DayOpened):
-            self._recent.clear()
             return list(self._windows)
         if isinstance(event, e.LayoutChanged):  # windows added, removed or renamed on the admin pages
             self._windows = {w.id: w for w in self.service.config.windows}
-            self._recent = RecentCalls(self.service.config)
-            self._recent.seed(self.service.hall)
             return list(self._windows)
-        if isinstance(event, e.TicketCalled):
-            number = event.ticket_id.rsplit("-", 1)[-1]
-            self._recent.add(number, event.window, event.at)
         found = [getattr(event, name, None) for name in ("window", "from_window")]
         return [w for w in found if isinstance(w, str) and w in self._windows]
 
@@ -418,9 +403,10 @@ class Gateway:
     def _refresh_screens(self) -> list[tuple[str, ScreenState]]:
         hall, now = self.service.hall, self.service.now()
         changed = []
+        recent_calls = recent_by_zone(hall) if self._dirty_zones else {}
         for zone in sorted(self._dirty_zones):
             waiting, eta = zone_lines(hall, zone, now)
-            recent = self._recent.of(zone)
+            recent = recent_calls.get(zone, ())
             old = self._screens.get(zone)
             if old is not None and (old.recent, old.waiting, old.eta) == (recent, waiting, eta):
                 continue
@@ -438,6 +424,14 @@ class Gateway:
             for zone, state in self._refresh_screens():
                 await self._publish(topics.screen(self.hall_id, zone), state.encode(), retain=True)
             await asyncio.sleep(self.screen_interval)
+
+
+def _keep(kept: OrderedDict[str, V], key: str, value: V) -> None:
+    """Note `value` under `key`, forgetting the oldest beyond REFUSALS_KEPT (a device retries
+    within seconds, so only recent answers are ever asked for again)."""
+    kept[key] = value
+    while len(kept) > REFUSALS_KEPT:
+        kept.popitem(last=False)
 
 
 def _msg_id_of(data: bytes) -> str:

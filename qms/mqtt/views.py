@@ -2,13 +2,12 @@
 
 Pure functions of the hall (no I/O); the gateway stamps the `seq` and publishes. A window's
 bar shows whom it calls ("请 A023 号"), whom it serves, or that it is paused or closed; a
-zone's screen shows its recent calls, and the waiting counts and estimated waits of the
+zone's screen shows its recent calls (`qms.core.screen`), and the waiting counts and estimated waits of the
 services its windows serve. Screens show ticket numbers only: no citizen's data, even masked.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from qms.contract import DisplayState, QueueCount, RecentCall, ServiceEta
 from qms.core.estimate import queues
 from qms.core.hall import Hall
 from qms.core.model import HallConfig, WindowConfig, WindowState
+from qms.core.screen import recent_calls
 
 RECENT_CALLS = 8  # per zone: what fits a waiting-area screen's call list
 
@@ -53,43 +53,16 @@ def zones(config: HallConfig) -> list[str]:
     return list(dict.fromkeys(w.zone for w in config.windows))
 
 
-class RecentCalls:
-    """The last calls of each zone, newest first; recalls count again (a screen shows them)."""
-
-    def __init__(self, config: HallConfig) -> None:
-        self._windows = {w.id: w for w in config.windows}
-        self._calls: dict[str, deque[RecentCall]] = {z: deque(maxlen=RECENT_CALLS) for z in zones(config)}
-
-    def add(self, number: str, window_id: str, at: datetime) -> str:
-        """Note a call; returns the zone it belongs to ("" for a window the hall no longer has)."""
-        w = self._windows.get(window_id)
-        if w is None:  # removed on the admin pages after it called this ticket
-            return ""
-        calls = self._calls[w.zone]
-        # a recall moves the ticket to the top instead of listing it twice
-        for old in [c for c in calls if c.ticket == number and c.window == window_id]:
-            calls.remove(old)
-        calls.appendleft(RecentCall(number, w.id, w.number, w.name or f"{w.number}号窗口", at.isoformat()))
-        return w.zone
-
-    def seed(self, hall: Hall) -> None:
-        """Fill from today's tickets (after a restart): those called, by the time of their call."""
-        called = sorted(
-            (t for t in hall.tickets() if t.called_at is not None and t.window is not None),
-            key=lambda t: t.called_at or t.issued_at,
+def recent_by_zone(hall: Hall) -> dict[str, tuple[RecentCall, ...]]:
+    """The last RECENT_CALLS calls of each zone, newest first (a recall brings a ticket back
+    to the top, listed once), derived from the stored tickets as the web screens' are."""
+    out: dict[str, list[RecentCall]] = {}
+    for call in recent_calls(hall, RECENT_CALLS):
+        name = call.window_name or f"{call.window_number}号窗口"
+        out.setdefault(call.zone, []).append(
+            RecentCall(call.number, call.window, call.window_number, name, call.called_at.isoformat())
         )
-        for zone in self._calls.values():
-            zone.clear()
-        for t in called[-RECENT_CALLS * len(self._calls) :]:
-            assert t.window is not None and t.called_at is not None
-            self.add(t.number, t.window, t.called_at)
-
-    def clear(self) -> None:
-        for zone in self._calls.values():
-            zone.clear()
-
-    def of(self, zone: str) -> tuple[RecentCall, ...]:
-        return tuple(self._calls.get(zone, ()))
+    return {zone: tuple(calls) for zone, calls in out.items()}
 
 
 def zone_lines(hall: Hall, zone: str, now: datetime) -> tuple[tuple[QueueCount, ...], tuple[ServiceEta, ...]]:

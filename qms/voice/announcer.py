@@ -265,12 +265,12 @@ class Announcer:
         numbers, each template's fixed words and the service names it says."""
         langs = [Lang.ZH, Lang.EN] if self.config.english else [Lang.ZH]
         hall = self.service.config
+        letters = sorted({ch for s in hall.services for ch in s.prefix})
+        numbers = sorted({w.number for w in hall.windows} | {w.floor for w in hall.windows if w.floor is not None})
         out: list[Segment] = []
         for lang in langs:
             out += [Segment(SegmentKind.DIGIT, str(d), lang) for d in range(10)]
-            letters = sorted({ch for s in hall.services for ch in s.prefix})
             out += [Segment(SegmentKind.LETTER, ch, lang) for ch in letters]
-            numbers = sorted({w.number for w in hall.windows} | {w.floor for w in hall.windows if w.floor is not None})
             out += [Segment(SegmentKind.NUMBER, str(n), lang) for n in numbers]
             for s in hall.services:
                 zh, en = self._templates_for(s.id)
@@ -337,9 +337,8 @@ class Announcer:
             service.name_en if service else "",
         )
         zh_template, en_template = self._templates_for(ticket.service)
-        phrases = [say_call(facts, zh_template)]
-        if self.config.english:
-            phrases.append(say_call(facts, en_template))
+        chinese, english = say_call(facts, zh_template), say_call(facts, en_template)
+        phrases = [chinese, english] if self.config.english else [chinese]  # English text is shown even unspoken
         zone = self._zones[window.zone]
         busy = len(zone) * 2 >= zone.backlog
         self._seq += 1
@@ -360,8 +359,8 @@ class Announcer:
             ticket_id=ticket.id,
             window=window.id,
             window_number=window.number,
-            text=phrases[0].text,
-            text_en=say_call(facts, en_template).text,
+            text=chinese.text,
+            text_en=english.text,
             audio_url=audio_path(self.hall, announcement_id) if wav is not None else None,
             duration_seconds=0.0 if wav is None else (len(wav) - audio.HEADER_BYTES) / (audio.WIDTH * audio.RATE),
             recall=event.recall,

@@ -20,6 +20,7 @@ def test_the_key_is_stable_per_secret_and_hides_the_number() -> None:
 def test_a_person_is_validated_and_masked() -> None:
     person = PersonHasher(b"0123456789abcdef").person(ID, "+86 138-1234-1234")
     assert (person.id_masked, person.phone_masked) == ("1101**********002X", "138****1234")
+    assert person.key == PersonHasher(b"0123456789abcdef").key(ID.lower())  # check-in by ID finds this person
     with pytest.raises(InvalidInput) as bad_id:
         PersonHasher(b"0123456789abcdef").person("110105194912310021", "13812341234")
     assert bad_id.value.code == "invalid_id_number"

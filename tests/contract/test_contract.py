@@ -8,6 +8,7 @@ from qms.contract import (
     EVENTS_BY_KIND,
     Ack,
     BookingCheckIn,
+    Broker,
     Button,
     ButtonPressed,
     ContractError,
@@ -218,3 +219,13 @@ def test_a_trailing_newline_never_passes_as_an_id(value: str) -> None:
 
     with pytest.raises(ContractError):
         topics.check_id("device", value)
+
+
+def test_a_broker_url_gives_host_port_and_login_and_hides_the_password() -> None:
+    broker = Broker.from_url("mqtt://led-w1:p%40ss@10.0.0.5:1884")
+    assert (broker.host, broker.port, broker.username, broker.password) == ("10.0.0.5", 1884, "led-w1", "p@ss")
+    assert "p@ss" not in repr(broker)
+    assert Broker.from_url("mqtt://127.0.0.1") == Broker("127.0.0.1", 1883)
+    for bad in ("http://127.0.0.1:1883", "mqtt://", "127.0.0.1:1883"):
+        with pytest.raises(ValueError, match="is not mqtt://"):
+            Broker.from_url(bad)

@@ -13,10 +13,10 @@ from typing import Any
 import aiomqtt
 
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.config import BridgeConfig, Broker, parse_config
+from firmware_bridge.config import BridgeConfig, parse_config
 from firmware_bridge.emulators import BusDeviceEmulator, PrinterEmulator
 from firmware_bridge.messages import DeviceKind
-from qms.contract import topics
+from qms.contract import Broker, topics
 
 _halls = itertools.count(1)
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.firmware_bridge.broker import Mosquitto, mosquitto
+from firmware_bridge.mosquitto import Mosquitto, mosquitto
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import aiomqtt
 import pytest
 
 from firmware_bridge.messages import AckResult, Key, StatusFlag
+from firmware_bridge.mosquitto import Mosquitto
 from qms.contract import (
     Ack,
     Button,
@@ -22,7 +23,6 @@ from qms.contract import (
     TakeTicket,
     WindowDisplay,
 )
-from tests.firmware_bridge.broker import Mosquitto
 from tests.firmware_bridge.chain import Chain, Received, chain
 
 pytestmark = pytest.mark.slow

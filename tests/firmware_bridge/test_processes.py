@@ -14,11 +14,11 @@ import aiomqtt
 import pytest
 
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.config import Broker, parse_config
+from firmware_bridge.config import parse_config
 from firmware_bridge.emulators import BusDeviceEmulator, SharedBus
 from firmware_bridge.messages import AckResult, DeviceKind, Key
-from qms.contract import Button, ButtonPressed, DeviceState, DisplayState, WindowDisplay, topics
-from tests.firmware_bridge.broker import Mosquitto, free_port, mosquitto
+from firmware_bridge.mosquitto import Mosquitto, free_port, mosquitto
+from qms.contract import Broker, Button, ButtonPressed, DeviceState, DisplayState, WindowDisplay, topics
 from tests.firmware_bridge.chain import Recorder
 from tests.firmware_bridge.test_chain import TICKET
 

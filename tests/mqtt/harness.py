@@ -17,6 +17,7 @@ import aiomqtt
 
 from qms.config.devices import DeviceConfig
 from qms.contract import Ack, DeviceKind, topics
+from qms.contract.codec import from_data
 from qms.mqtt.broker import NO_DELAY, ManagedBroker, free_port
 from qms.mqtt.gateway import Gateway
 from qms.service import HallService
@@ -141,7 +142,7 @@ class Device:
         """Publish `evt/<name>` with a fresh msg_id (unless given) and wait for its ack."""
         fields.setdefault("msg_id", f"m{next(_ids)}")
         await self.publish(name, fields)
-        return Ack.decode(json.dumps(await self.expect("ack", fields["msg_id"])).encode())
+        return from_data(Ack, await self.expect("ack", fields["msg_id"]))
 
 
 @asynccontextmanager

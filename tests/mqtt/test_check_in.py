@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.config import Broker, parse_config
+from firmware_bridge.config import parse_config
 from firmware_bridge.emulators import BusDeviceEmulator, PrinterEmulator
 from firmware_bridge.messages import AckResult, CheckInBy
 from firmware_bridge.messages import DeviceKind as WireKind
 from qms.config.devices import DeviceConfig
-from qms.contract import DeviceKind
+from qms.contract import Broker, DeviceKind
 from qms.core.booking import BookableService, BookingRules, BookingState, LateCheckIn
 from qms.core.model import Channel, PriorityClass
 from qms.mqtt.broker import ManagedBroker, free_port

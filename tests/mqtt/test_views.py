@@ -8,7 +8,7 @@ from qms.contract import DisplayState
 from qms.core import commands as c
 from qms.core.hall import Hall
 from qms.mqtt.gateway import SeqClock
-from qms.mqtt.views import RECENT_CALLS, RecentCalls, window_view, zone_lines, zones
+from qms.mqtt.views import RECENT_CALLS, recent_by_zone, window_view, zone_lines, zones
 from tests.factories import at, small_hall
 
 
@@ -44,14 +44,21 @@ def test_screens_show_their_zone_only() -> None:
     assert {x.service for x in eta} == {q.service for q in waiting}
     assert zone_lines(hall, "elsewhere", at(9, 6)) == ((), ())
 
-    recent = RecentCalls(config)
     for i in range(RECENT_CALLS + 3):
-        recent.add(f"A{i:03d}", "w1", at(9, 10, i))
-    recent.add("A005", "w1", at(9, 11))  # a recall goes to the top, not twice in the list
-    calls = recent.of("main")
-    assert len(calls) == RECENT_CALLS and calls[0].ticket == "A005"
-    assert [x.ticket for x in calls].count("A005") == 1
-    assert calls[0].window_name == "1号窗口"
+        hall.handle(c.IssueTicket("social"), at(9, 9, i))
+    for i in range(RECENT_CALLS + 3):
+        hall.handle(c.CallNext("w1"), at(9, 10, 2 * i))
+        if i < RECENT_CALLS + 2:
+            hall.handle(c.FinishService("w1"), at(9, 10, 2 * i + 1))
+    last = hall.window("w1").ticket
+    assert last is not None
+    number = hall.ticket(last).number
+    hall.handle(c.Recall("w1"), at(9, 11))  # a recall goes to the top, not twice in the list
+    calls = recent_by_zone(hall)["main"]
+    assert len(calls) == RECENT_CALLS and calls[0].ticket == number
+    assert [x.ticket for x in calls].count(number) == 1
+    assert calls[0].window_name == "1号窗口" and calls[0].at == at(9, 11).isoformat()
+    assert recent_by_zone(Hall(config)) == {}
 
 
 def test_seq_always_grows() -> None:
