@@ -133,7 +133,7 @@ def _announce(hall_file: HallFile, settings: Settings, demo: bool) -> None:
         f"  reports:   {site}/reports/{hall.id}  (staff)",
         f"  admin:     {site}/admin/{hall.id}  (admin)",
     ]
-    for zone in dict.fromkeys(w.zone for w in hall.windows):
+    for zone in hall.zones():
         lines.append(f"  screen:    {site}/halls/{hall.id}/screen?zone={zone}")
     if hall_file.booking is not None:
         lines.append(f"  booking:   {site}/book/{hall.id}")

@@ -251,6 +251,10 @@ class HallConfig:
     def __post_init__(self) -> None:
         validate_hall(self)
 
+    def zones(self) -> list[str]:
+        """The hall's zones (waiting areas, each with its screens), in the order of their first window."""
+        return list(dict.fromkeys(w.zone for w in self.windows))
+
     def service(self, service_id: str) -> ServiceConfig | None:
         for s in self.services:
             if s.id == service_id:

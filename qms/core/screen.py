@@ -75,7 +75,7 @@ def recent_calls(hall: Hall, limit: int = RECENT_CALLS, zone: str | None = None)
         )
         by_zone.setdefault(window.zone, []).append((called_at, order, call))
     out: list[Call] = []
-    for zone_id in dict.fromkeys(w.zone for w in hall.config.windows):
+    for zone_id in hall.config.zones():
         calls = by_zone.get(zone_id, [])
         # the issuing order breaks ties of calls in one instant, later tickets first
         out.extend(c for _, _, c in heapq.nlargest(limit, calls, key=lambda item: (item[0], item[1])))

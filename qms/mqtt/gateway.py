@@ -66,7 +66,7 @@ from qms.service.fanout import Subscription
 from .broker import NO_DELAY, BrokerAddress
 from .check_in import checked_in_text, refusal_text
 from .requests import StaffAccountLike, command_for, decode_for, success_message
-from .views import DisplayView, recent_by_zone, window_view, zone_lines, zones
+from .views import DisplayView, recent_by_zone, window_view, zone_lines
 
 log = logging.getLogger(__name__)
 # aiomqtt warns at every publish while more than ten await their PUBACK, which a burst of
@@ -138,7 +138,7 @@ class Gateway:
         await self.service.committed()
         for window_id in self._windows:
             self._refresh_window(window_id)
-        self._dirty_zones.update(zones(self.service.config))
+        self._dirty_zones.update(self.service.config.zones())
         self._refresh_screens()
         subscription = self.service.subscribe(maxsize=100_000)
         self._tasks = [
@@ -365,7 +365,7 @@ class Gateway:
             sub = self.service.subscribe(maxsize=100_000)
             await self.service.committed()
             await self._publish_windows(list(self._windows))
-            self._dirty_zones.update(zones(self.service.config))
+            self._dirty_zones.update(self.service.config.zones())
             self._screen_wakeup.set()
 
     async def _publish_windows(self, windows: Sequence[str]) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from qms.contract import DisplayState, QueueCount, RecentCall, ServiceEta
 from qms.core.estimate import queues
 from qms.core.hall import Hall
-from qms.core.model import HallConfig, WindowConfig, WindowState
+from qms.core.model import WindowConfig, WindowState
 from qms.core.screen import recent_calls
 
 RECENT_CALLS = 8  # per zone: what fits a waiting-area screen's call list
@@ -46,11 +46,6 @@ def window_view(hall: Hall, config: WindowConfig) -> DisplayView:
     if window.state is WindowState.IDLE:
         return DisplayView(None, f"{config.number}号窗口 欢迎您", state)
     return DisplayView(None, "暂停服务", state)
-
-
-def zones(config: HallConfig) -> list[str]:
-    """The hall's zones (each with its screens), in the order of their first window."""
-    return list(dict.fromkeys(w.zone for w in config.windows))
 
 
 def recent_by_zone(hall: Hall) -> dict[str, tuple[RecentCall, ...]]:

@@ -112,7 +112,7 @@ async def screen_page(request: Request) -> Response:
     if service is None:
         return no_hall_page(request, hall_id, ("屏幕", "screen"))
     config = service.config
-    zones = list(dict.fromkeys(w.zone for w in config.windows))
+    zones = config.zones()
     params = request.query_params
     zone = params.get("zone") or None
     if zone is not None and zone not in zones:

@@ -8,7 +8,7 @@ from qms.contract import DisplayState
 from qms.core import commands as c
 from qms.core.hall import Hall
 from qms.mqtt.gateway import SeqClock
-from qms.mqtt.views import RECENT_CALLS, recent_by_zone, window_view, zone_lines, zones
+from qms.mqtt.views import RECENT_CALLS, recent_by_zone, window_view, zone_lines
 from tests.factories import at, small_hall
 
 
@@ -35,7 +35,7 @@ def test_a_window_bar_says_what_the_window_does() -> None:
 def test_screens_show_their_zone_only() -> None:
     config = small_hall()
     hall = Hall(config)
-    assert zones(config) == ["main"]
+    assert config.zones() == ["main"]
     hall.handle(c.OpenWindow("w1", "zhang.san"), at(9))
     for _ in range(3):
         hall.handle(c.IssueTicket("social"), at(9, 5))

@@ -164,7 +164,7 @@ def read_window(form: Form, config: HallConfig, old: WindowConfig | None) -> Hal
     name = form.text("name", required=False)
     kind = form.choice("kind", [k.value for k in WindowKind])
     # a zone has its screens and speakers set up in the hall file: choose one of those
-    zone = form.choice("zone", zones(config))
+    zone = form.choice("zone", config.zones())
     weights: list[tuple[str, float]] = []
     ticked = [s for s in config.services if form.checked(f"serve:{s.id}")]
     for service in ticked:
@@ -194,11 +194,6 @@ def read_window(form: Form, config: HallConfig, old: WindowConfig | None) -> Hal
         return replace(config, windows=tuple(new if w.id == old.id else w for w in config.windows))
 
     return build(form, make)
-
-
-def zones(config: HallConfig) -> list[str]:
-    """The hall's zones (waiting areas), in the order the windows name them."""
-    return list(dict.fromkeys(w.zone for w in config.windows))
 
 
 def without_window(config: HallConfig, window_id: str) -> HallConfig:

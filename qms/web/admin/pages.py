@@ -185,7 +185,7 @@ def _window_page(
     admin: AdminRequest, old: WindowConfig | None, values: dict[str, str], *, status: int = 200, refused: str = ""
 ) -> Response:
     config = admin.service.config
-    context = {"window": old, "values": values, "zones": lf.zones(config), "refused": refused}
+    context = {"window": old, "values": values, "zones": config.zones(), "refused": refused}
     return admin.render("window.html", "windows", status, services=config.services, **context)
 
 
