@@ -18,6 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from qms.bench.api import free_port, start_server
+from qms.bench.screen import CHROMIUM
+from qms.bench.screen import FLAGS as CHROMIUM_FLAGS
 from tests.servers import Server
 
 pytestmark = pytest.mark.slow
@@ -25,16 +27,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 HALL = "qingyuan"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE, ID_NUMBER = "13912345678", "11010519491231002X"
 
 
