@@ -27,6 +27,7 @@ from qms.storage.admin import SqliteAdminStore
 from qms.storage.bookings import SqliteBookingStore
 from qms.voice.build import build_announcer
 from qms.web.admin import AdminDesk
+from qms.web.admin.in_force import describe, not_in_force
 from qms.web.app import create_app
 from qms.web.booking_desk import BookingDesk
 from qms.web.tokens import TicketKeys
@@ -79,6 +80,17 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             # staff accounts and devices (seeded from the hall file once) and booking rules kept by the admin pages
             await admin.start(app.state.qms, hall_file.staff, service.now())
             stack.push_async_callback(admin.store.close)
+            differ = not_in_force(
+                hall_file.hall,
+                service.config,
+                file_staff=hall_file.staff,
+                stored_staff=admin.accounts.values(),
+                file_devices=hall_file.devices,
+                stored_devices=admin.devices[service.id],
+                file_booking=hall_file.booking,
+                running_booking=desks[service.id].service.rules if service.id in desks else None,
+            )
+            print(f"  hall file: {describe(differ)}", flush=True)
             if desks:
                 await booking_store.open()
                 stack.push_async_callback(booking_store.close)
