@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from qms.core import events as e
 from qms.core.model import Outcome, Step
 
 
 def test_values_compare_hash_and_replace_by_their_fields():
-    at = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 23, 9, tzinfo=UTC)
     a = Step("s1", "w1", Outcome.COMPLETED, at, at, at)
     b = Step("s1", "w1", Outcome.COMPLETED, at, at, at)
     assert a == b and hash(a) == hash(b) and len({a, b}) == 1
