@@ -100,10 +100,12 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             await announcer.start()  # after the hall: it subscribes to the hall's events
             stack.push_async_callback(announcer.stop)
             devices.devices = admin.devices[service.id]  # the stored registry wins over the hall file
+            stack.push_async_callback(devices.stop)  # first: a start that fails half-way leaves no broker
+            # a managed Mosquitto and the gateway also run while the registry is empty, so that
+            # the first device added on the admin pages signs in at once
             print(f"  devices:   {await devices.start()}", flush=True)
             if devices.gateway is not None:  # keypads sign in with the accounts the admin pages keep
                 devices.gateway.staff = admin.accounts
-            stack.push_async_callback(devices.stop)
             announcer.add_sink(VoiceOverMqtt(devices))  # the zones' players over MQTT
             yield
 

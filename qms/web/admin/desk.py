@@ -31,7 +31,9 @@ class DeviceLinkLike(Protocol):
     """What the device pages use of a hall's device link (`qms.mqtt.link.DeviceLink` fits)."""
 
     @property
-    def mode(self) -> str: ...  # "managed", "external" or "off": whose broker the devices use
+    def mode(self) -> str: ...  # "managed", "external", "off" or "unavailable": whose broker the devices use
+
+    problem: str | None  # why no broker runs although the settings want one ("unavailable")
 
     async def apply(self, devices: Sequence[DeviceConfig]) -> None: ...
 

@@ -220,7 +220,8 @@ def _context(admin: AdminRequest) -> dict[str, Any]:
     registry = _registry(admin)
     return {
         "devices": sorted(registry.values(), key=_by_kind_and_number),
-        "mode": "off" if link is None else str(link.mode),
+        "mode": "none" if link is None else str(link.mode),  # none: an app without device links
+        "broker_problem": None if link is None else link.problem,
         "logins": {d.id: LOGINS[login_of(d)] for d in registry.values()},
         "kinds": KINDS,
         "kind_names": {k.value: zh for k, zh, _ in KINDS},
