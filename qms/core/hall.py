@@ -238,7 +238,10 @@ class Hall:
             return [self._emit(layout.change_layout(self, command, now))]
         window = self._window(command.window)
         rules.check_window(command, window)
-        return [self._emit(ev) for ev in self._window_action(command, window, now)]
+        events = self._window_action(command, window, now)  # fully checked: now apply them
+        for event in events:
+            _APPLY[type(event)](self, event)
+        return events
 
     # ---- issuing -----------------------------------------------------------------------
 
