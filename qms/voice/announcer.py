@@ -23,7 +23,7 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,7 +38,7 @@ from .settings import VoiceConfig, announcement_segments
 
 log = logging.getLogger(__name__)
 
-KEEP_AUDIO = 64  # recent announcements whose audio is kept for players to fetch
+KEEP_AUDIO = 64  # announcements released last whose audio is kept for players to fetch
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,9 @@ class Announcement:
     duration_seconds: float
     recall: bool
     at: datetime  # when the call was made
+    # The audio travels with the announcement while it waits in its zone's queue and is
+    # served from the announcer's recent store once released (players fetch it then).
+    wav: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The announcement as players and screens receive it."""
@@ -205,7 +208,7 @@ class Announcer:
             self._sinks.remove(sink)
 
     def audio(self, announcement_id: str) -> bytes | None:
-        """The WAV of a recent announcement, or None when it is unknown or too old."""
+        """The WAV of an announcement released lately (the last `KEEP_AUDIO`), or None."""
         return self._audio.get(announcement_id)
 
     def status(self) -> dict[str, Any]:
@@ -345,10 +348,6 @@ class Announcer:
         announcement_id = f"{self._boot}-{self._seq}"
         parts = await self._parts_for(phrases, repeat=1 if busy else self.config.repeat)
         wav = None if parts is None else audio.wav_bytes(parts)
-        if wav is not None:
-            self._audio[announcement_id] = wav
-            while len(self._audio) > KEEP_AUDIO:
-                self._audio.popitem(last=False)
         self.composed += 1
         return Announcement(
             id=announcement_id,
@@ -365,6 +364,7 @@ class Announcer:
             duration_seconds=0.0 if wav is None else (len(wav) - audio.HEADER_BYTES) / (audio.WIDTH * audio.RATE),
             recall=event.recall,
             at=event.at,
+            wav=wav,
         )
 
     async def _parts_for(self, phrases: list[Phrase], repeat: int) -> list[bytes] | None:
@@ -385,6 +385,12 @@ class Announcer:
         return parts
 
     def _deliver(self, announcement: Announcement) -> None:
+        # Kept from its release on, not from its composing: calls piling up in a busy zone
+        # must not push out the audio of a call still waiting its turn in another.
+        if announcement.wav is not None:
+            self._audio[announcement.id] = announcement.wav
+            while len(self._audio) > KEEP_AUDIO:
+                self._audio.popitem(last=False)
         for sink in list(self._sinks):
             try:
                 sink.deliver(announcement)
