@@ -6,6 +6,8 @@ WAV it is given and takes as long as the audio lasts, as aplay would.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import sys
 import textwrap
@@ -14,8 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
-from displays.player import PlayerError, play_command, stream_url
+from displays.player import Player, PlayerError, play_command, stream_url
 from tests.servers import serving
 
 pytestmark = pytest.mark.slow
@@ -169,3 +172,35 @@ def test_stream_urls() -> None:
         "ws://10.0.0.2:8000/api/v1/halls/qingyuan/voice/stream?zone=floor1"
     )
     assert stream_url("https://hall.example/qms", "h", None) == "wss://hall.example/qms/api/v1/halls/h/voice/stream"
+
+
+def test_the_player_goes_on_after_a_message_it_cannot_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A garbled or odd message (a proxy's error text, a newer server's field) is said and skipped;
+    the calls after it are still played, and the player keeps its connection."""
+    good = {"type": "announcement", "id": "abcdef-2", "text": "请A002号到2号窗口办理", "audio_url": None}
+    messages = [
+        json.dumps({"type": "hello", "zones": ["main"]}),
+        "<html>502 Bad Gateway</html>",
+        "[1, 2]",
+        json.dumps({"type": "announcement", "id": "../../x", "text": "请A001号到1号窗口办理", "audio_url": 5}),
+        json.dumps(good),
+    ]
+    connections: list[int] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        connections.append(1)
+        for message in messages:
+            await ws.send(message)
+        await ws.wait_closed()
+
+    async def go() -> None:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            player = Player(f"http://127.0.0.1:{port}", "h", "main", [sys.executable, "-c", "pass"], once=2)
+            await asyncio.wait_for(player.run(), 10)
+
+    asyncio.run(go())
+    out = capsys.readouterr().out
+    assert "请A002号到2号窗口办理 (no audio)" in out
+    assert "请A001号到1号窗口办理" in out  # the one it could not play is named, not silently lost
+    assert connections == [1]  # no reconnect needed for a bad message
