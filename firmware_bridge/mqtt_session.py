@@ -72,10 +72,10 @@ class MqttSession:
                     socket_options=NO_DELAY,
                 ) as client:
                     backoff = 0.2
-                    await self._connected(client)
                     try:
+                        await self._connected(client)
                         await self._serve(client, stopping)
-                    finally:
+                    finally:  # also when the broker went away half-way through `_connected`
                         self.client = None
                         self.connected.clear()
             except aiomqtt.MqttError as error:
