@@ -161,10 +161,6 @@ class HostLink:
         """Whether the device at `address` is answering."""
         return self._devices[address].present is True
 
-    def kind(self, address: int) -> DeviceKind | None:
-        """What the device at `address` said it is, if it said."""
-        return self._devices[address].kind
-
     def send(self, address: int, command: HostCommand, now: float) -> int:
         """Queue a command; returns the token its `CommandResult` will carry.
 

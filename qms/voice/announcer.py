@@ -361,7 +361,7 @@ class Announcer:
             text=chinese.text,
             text_en=english.text,
             audio_url=audio_path(self.hall, announcement_id) if wav is not None else None,
-            duration_seconds=0.0 if wav is None else (len(wav) - audio.HEADER_BYTES) / (audio.WIDTH * audio.RATE),
+            duration_seconds=0.0 if parts is None else sum(map(audio.duration, parts)),
             recall=event.recall,
             at=event.at,
             wav=wav,
