@@ -186,9 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, ContractError) as err:
         p.error(str(err))
     if args.password_file:
-        with open(args.password_file) as f:
-            broker = Broker(broker.host, broker.port, broker.username, f.read().strip())
-    out = sys.stdout if args.output == "-" else open(args.output, "a", encoding="utf-8")  # noqa: SIM115
+        try:
+            with open(args.password_file, encoding="utf-8") as f:
+                broker = Broker(broker.host, broker.port, broker.username, f.read().strip())
+        except (OSError, UnicodeDecodeError) as err:
+            p.error(f"cannot read the broker password from {args.password_file}: {err}")
+    try:
+        out = sys.stdout if args.output == "-" else open(args.output, "a", encoding="utf-8")  # noqa: SIM115
+    except OSError as err:
+        p.error(f"cannot write frames to {args.output}: {err}")
     bar = LedBar(args.hall, args.window, args.width, out, args.step)
     bar.show()  # 系统维护中 until the broker and the server are there
     with contextlib.suppress(KeyboardInterrupt):
