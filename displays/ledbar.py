@@ -34,6 +34,7 @@ from qms.contract import (
     DeviceKind,
     DeviceMeta,
     DeviceState,
+    Reconnect,
     ServerState,
     TopicKind,
     WindowDisplay,
@@ -46,6 +47,7 @@ from .render import MAINTENANCE, render
 
 log = logging.getLogger("displays.ledbar")
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)  # no Nagle: frames must not wait for ACKs
+KEEPALIVE = 10  # seconds
 
 
 class LedBar:
@@ -120,12 +122,13 @@ class LedBar:
 
 
 async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
-    """Keep connected (backoff 0.2 s to 2 s) and drive the bar until cancelled."""
+    """Keep connected (waits of 0.2 s to 2 s between tries, see `Reconnect`) and drive the bar until cancelled."""
     scroller = asyncio.create_task(bar.scroll())
     will = aiomqtt.Will(topics.device_state(bar.hall, device), presence(DeviceState.LOST), 1, True) if device else None
-    backoff = 0.2
+    retry = Reconnect(most=2.0, stable=KEEPALIVE)
     try:
         while True:
+            error: aiomqtt.MqttError | None = None
             try:
                 async with aiomqtt.Client(
                     broker.host,
@@ -134,7 +137,7 @@ async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
                     password=broker.password,
                     identifier=device,
                     will=will,
-                    keepalive=10,
+                    keepalive=KEEPALIVE,
                     timeout=5,
                     socket_options=NO_DELAY,
                 ) as client:
@@ -148,16 +151,17 @@ async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
                             topics.device_state(bar.hall, device), presence(DeviceState.READY), qos=1, retain=True
                         )
                     bar.set_connected(True)
-                    backoff = 0.2
+                    retry.connected(time.monotonic())
                     async for message in client.messages:
                         payload = message.payload
                         data = bytes(payload) if isinstance(payload, bytes | bytearray) else str(payload).encode()
                         bar.on_message(message.topic.value, data)
-            except aiomqtt.MqttError as exc:
-                log.warning("broker %s:%s: %s", broker.host, broker.port, exc)
+            except aiomqtt.MqttError as lost:
+                error = lost
             bar.set_connected(False)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
+            wait, note = retry.lost(time.monotonic(), device)
+            log.warning("broker %s:%s: %s%s", broker.host, broker.port, error, note)
+            await asyncio.sleep(wait)
     finally:
         scroller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
