@@ -57,6 +57,6 @@ class Reconnect:
         if not self._wait or (held is not None and held >= self.stable):
             self._wait = self.first
         wait, self._wait = self._wait, min(self._wait * 2, self.most)
-        if held is None or held >= self.stable:
+        if held is None or held >= self.stable or identifier is None:  # no id of our own: nobody shares it
             return wait, ""
         return wait, f" {held:.1f} s after connecting (is another client with the id {identifier} connected?)"

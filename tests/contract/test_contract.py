@@ -240,5 +240,7 @@ def test_reconnect_waits_double_and_start_again_only_after_a_connection_that_hel
     wait, note = retry.lost(2.5, "bar-1")  # closed at once: another client with the id?
     assert wait == 0.8 and note == " 0.5 s after connecting (is another client with the id bar-1 connected?)"
     assert retry.lost(3.0, "bar-1")[0] == 1.0  # no more than `most`
+    retry.connected(4.0)
+    assert retry.lost(4.5, None) == (1.0, "")  # a random client id is nobody else's
     retry.connected(10.0)
     assert retry.lost(25.0, "bar-1") == (0.2, "")  # a connection that held: quick again
