@@ -3,7 +3,7 @@
 It subscribes to the hall's events (`HallService.subscribe()`), so it says only what is
 stored. For each `TicketCalled` (a recall too) it composes the announcement - the words,
 then the audio from the voice pack - and puts it in its zone's queue. A zone's queue hands
-its announcements to the sinks (the player stream, later MQTT `voice/<zone>` and the screen
+its announcements to the sinks (the player stream, MQTT `voice/<zone>` and the screen
 page) one at a time, each when the one before has had time to play out plus a gap, so
 players that simply play what they get never talk over each other or cut a call short.
 
@@ -11,7 +11,9 @@ Order is kept from event to speaker: calls are composed one after the other on o
 and a zone's queue is first in, first out. A recall goes to the back of the queue like any
 call (the same call still waiting is not queued twice). The backlog of a zone is bounded:
 while it is half full, calls are said once instead of `repeat` times; when it is full the
-oldest waiting announcement is dropped, logged and counted in `status()`.
+oldest waiting announcement is dropped, logged and counted in `status()`. An announcement's
+audio travels with it while it waits and is served (`audio()`) from its release on, for the
+last `KEEP_AUDIO` released in the hall.
 """
 
 from __future__ import annotations
