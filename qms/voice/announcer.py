@@ -191,8 +191,7 @@ class Announcer:
         self.failed = 0
         self.ready = asyncio.Event()  # set once the pack holds every segment the hall needs
         for w in service.config.windows:
-            if w.zone not in self._zones:
-                self._zones[w.zone] = ZoneQueue(w.zone, config.backlog, config.gap_seconds, self._deliver)
+            self._queue(w.zone)
 
     @property
     def hall(self) -> str:
@@ -200,7 +199,8 @@ class Announcer:
 
     @property
     def zones(self) -> list[str]:
-        return list(self._zones)
+        """The hall's waiting areas: those of its windows now (the layout may change while it runs)."""
+        return list(dict.fromkeys([*self._zones, *(w.zone for w in self.service.config.windows)]))
 
     def add_sink(self, sink: AnnouncementSink) -> None:
         self._sinks.append(sink)
@@ -312,7 +312,17 @@ class Announcer:
             log.exception("voice of hall %s: could not compose the call of %s", self.hall, event.ticket_id)
             return
         if announcement is not None:
-            self._zones[announcement.zone].put(announcement)
+            self._queue(announcement.zone).put(announcement)
+
+    def _queue(self, zone: str) -> ZoneQueue:
+        """The zone's queue; a zone the layout gained since start-up gets one, playing at once."""
+        queue = self._zones.get(zone)
+        if queue is None:
+            queue = self._zones[zone] = ZoneQueue(zone, self.config.backlog, self.config.gap_seconds, self._deliver)
+            if self._tasks:  # started: `start()` starts the queues known before
+                task = asyncio.get_running_loop().create_task(queue.run(), name=f"voice-{self.hall}-{zone}")
+                self._tasks.append(task)
+        return queue
 
     def _ticket(self, ticket_id: str) -> Ticket | None:
         hall = self.service.hall
@@ -344,7 +354,7 @@ class Announcer:
         zh_template, en_template = self._templates_for(ticket.service)
         chinese, english = say_call(facts, zh_template), say_call(facts, en_template)
         phrases = [chinese, english] if self.config.english else [chinese]  # English text is shown even unspoken
-        zone = self._zones[window.zone]
+        zone = self._queue(window.zone)
         busy = len(zone) * 2 >= zone.backlog
         self._seq += 1
         announcement_id = f"{self._boot}-{self._seq}"

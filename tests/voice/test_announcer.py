@@ -15,7 +15,7 @@ import pytest
 
 from qms.core import commands as c
 from qms.core.events import TicketCalled
-from qms.core.model import CallingConfig
+from qms.core.model import CallingConfig, WindowConfig, WindowKind
 from qms.service import HallService
 from qms.storage import SqliteStore
 from qms.voice import audio
@@ -160,6 +160,25 @@ def test_a_waiting_calls_audio_outlives_many_calls_in_another_zone(tmp_path: Pat
     for announcement, wav in said_upstairs:
         assert wav is not None and audio.wav_header(len(wav) - audio.HEADER_BYTES) == wav[: audio.HEADER_BYTES]
         assert announcement.audio_url is not None
+
+
+def test_a_window_added_in_a_new_zone_is_announced_there(tmp_path: Path) -> None:
+    """The admin pages change the layout while the hall runs: a window in a waiting area the
+    hall did not have at start-up gets its calls announced in that area, and players find it."""
+
+    async def go() -> tuple[list[str], Announcement]:
+        async with announcing(tmp_path, voice=False) as (hall, announcer, sink):
+            annex = WindowConfig("w9", 9, WindowKind.GENERAL, zone="annex")
+            await hall.submit(c.ChangeLayout(replace(hall.config, windows=(*hall.config.windows, annex)), "windows"))
+            await hall.submit(c.OpenWindow("w9", "staff"))
+            await hall.submit(c.IssueTicket("social"))
+            await hall.submit(c.CallNext("w9"))
+            await sink.wait_for(1)
+            return announcer.zones, sink.got[0][1]
+
+    zones, announcement = run(go)
+    assert "annex" in zones
+    assert (announcement.zone, announcement.text) == ("annex", "请A001号到9号窗口办理")
 
 
 def test_a_call_needing_a_new_word_is_rendered_on_the_spot(tmp_path: Path) -> None:
