@@ -28,7 +28,7 @@ from qms.contract import (
     WindowDisplay,
     topics,
 )
-from tests.firmware_bridge.chain import Recorder
+from tests.firmware_bridge.chain import Recorder, dispenser_config
 from tests.firmware_bridge.test_chain import TICKET
 
 pytestmark = pytest.mark.slow
@@ -175,25 +175,7 @@ def test_a_dispenser_out_of_paper_while_the_broker_is_away_calls_staff_once_it_i
         port = free_port()
         async with BusDeviceEmulator(DeviceKind.DISPENSER, 4) as panel, PrinterEmulator(tmp_path) as printer:
             printer.flags = StatusFlag.PAPER_OUT
-            config = parse_config(
-                {
-                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
-                    "ports": [
-                        {"name": "panel", "path": panel.path, "kind": "rs485"},
-                        {"name": "printer", "path": printer.path, "kind": "printer", "baudrate": 115200},
-                    ],
-                    "devices": [
-                        {
-                            "id": "dispenser-1",
-                            "kind": "dispenser",
-                            "port": "panel",
-                            "address": 4,
-                            "printer": "printer",
-                            "buttons": ["pension"],
-                        }
-                    ],
-                }
-            )
+            config = dispenser_config(panel.path, printer.path)
             bridge = Bridge(config, "paper-hall", Broker("127.0.0.1", port), reconnect_max=0.2)
             running = asyncio.create_task(bridge.run())
             try:
