@@ -137,7 +137,9 @@ class Player:
         if not audio_url:
             self.say(f"{text} (no audio)")
             return
-        url = urllib.parse.urljoin(self.server + "/", audio_url)
+        # The server gives the path from its own root: keep a hall's prefix (a reverse proxy's
+        # /qms) as the stream URL does; an absolute URL stays as it is.
+        url = urllib.parse.urljoin(self.server + "/", audio_url.lstrip("/"))
         try:
             wav = await asyncio.to_thread(fetch, url)
         except (OSError, urllib.error.URLError) as exc:
