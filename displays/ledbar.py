@@ -48,6 +48,7 @@ from .render import MAINTENANCE, render
 log = logging.getLogger("displays.ledbar")
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)  # no Nagle: frames must not wait for ACKs
 KEEPALIVE = 10  # seconds
+MIN_STEP = 0.02  # seconds per scroll step: faster is a blur on any bar
 
 
 class LedBar:
@@ -187,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         topics.window_display(args.hall, args.window)
         if args.width < 2:
             raise ValueError("--width must be at least 2")
+        if not args.step >= MIN_STEP:  # `not >=`: NaN too; a step of 0 would redraw without pause
+            raise ValueError(f"--step must be at least {MIN_STEP} seconds")
     except (ValueError, ContractError) as err:
         p.error(str(err))
     if args.password_file:

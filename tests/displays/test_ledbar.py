@@ -27,3 +27,11 @@ def test_a_file_the_driver_cannot_use_is_named(
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert says in err and str(missing) in err
+
+
+@pytest.mark.parametrize("step", ["0", "-1", "nan"])
+def test_a_scroll_step_that_would_spin_is_refused(step: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main([*ARGS, "--step", step])
+    assert stopped.value.code == 2
+    assert "--step must be" in capsys.readouterr().err
