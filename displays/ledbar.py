@@ -6,7 +6,8 @@ It subscribes to `window/<win>/display` and `$server`, renders the text for a ba
 `--width` half-width columns (16: eight Chinese characters) with `displays.render`, scrolls
 what does not fit, and shows "系统维护中" while the server is lost or stopped or the broker
 cannot be reached; when they come back it shows the window's display again. A frame whose
-`seq` is not above the last one shown is stale or repeated, and dropped. As a device it
+`seq` is not above the last one shown is stale or repeated, and dropped. An empty retained
+message (the server clears the display of a window removed from the hall) blanks the bar. As a device it
 announces itself (`dev/<dev>/$state` with a last will, `$meta`).
 
 Frames go to `--output` (default stdout) as JSON lines `{"t", "seq", "ticket", "frame"}`:
@@ -79,6 +80,8 @@ class LedBar:
             topic = parse_topic(topic_text)
             if topic.kind is TopicKind.SERVER:
                 self.server = ServerState.decode(payload)
+            elif topic.kind is TopicKind.DISPLAY and topic.window == self.window and not payload:
+                self.display = None  # the retained state was cleared: the hall no longer has this window
             elif topic.kind is TopicKind.DISPLAY and topic.window == self.window:
                 display = WindowDisplay.decode(payload)
                 if self.display is not None and display.seq <= self.display.seq:

@@ -27,6 +27,7 @@ from qms.storage.admin import SqliteAdminStore
 from qms.storage.bookings import SqliteBookingStore
 from qms.voice.build import build_announcer
 from qms.web.admin import AdminDesk
+from qms.web.admin.in_force import describe, not_in_force
 from qms.web.app import create_app
 from qms.web.booking_desk import BookingDesk
 from qms.web.tokens import TicketKeys
@@ -79,6 +80,17 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             # staff accounts and devices (seeded from the hall file once) and booking rules kept by the admin pages
             await admin.start(app.state.qms, hall_file.staff, service.now())
             stack.push_async_callback(admin.store.close)
+            differ = not_in_force(
+                hall_file.hall,
+                service.config,
+                file_staff=hall_file.staff,
+                stored_staff=admin.accounts.values(),
+                file_devices=hall_file.devices,
+                stored_devices=admin.devices[service.id],
+                file_booking=hall_file.booking,
+                running_booking=desks[service.id].service.rules if service.id in desks else None,
+            )
+            print(f"  hall file: {describe(differ)}", flush=True)
             if desks:
                 await booking_store.open()
                 stack.push_async_callback(booking_store.close)
@@ -88,10 +100,12 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             await announcer.start()  # after the hall: it subscribes to the hall's events
             stack.push_async_callback(announcer.stop)
             devices.devices = admin.devices[service.id]  # the stored registry wins over the hall file
+            stack.push_async_callback(devices.stop)  # first: a start that fails half-way leaves no broker
+            # a managed Mosquitto and the gateway also run while the registry is empty, so that
+            # the first device added on the admin pages signs in at once
             print(f"  devices:   {await devices.start()}", flush=True)
             if devices.gateway is not None:  # keypads sign in with the accounts the admin pages keep
                 devices.gateway.staff = admin.accounts
-            stack.push_async_callback(devices.stop)
             announcer.add_sink(VoiceOverMqtt(devices))  # the zones' players over MQTT
             yield
 

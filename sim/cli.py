@@ -1,9 +1,9 @@
 """`qms sim ...`: run and compare scenarios, validate against theory, benchmark, replay, load-test.
 
-qms sim run SCENARIO [--replications 20] [--seed 1] [--csv DIR] [--html FILE]
-qms sim compare A B [--replications 20] [--seed 1]
-qms sim plan SCENARIO --within 15 --share 0.9 [--replications 10] [--seed 1] [--csv FILE] [--html FILE]
-qms sim validate [--quick]
+qms sim run SCENARIO [--replications 20] [--seed 1] [--csv DIR] [--html FILE] [--jobs N]
+qms sim compare A B [--replications 20] [--seed 1] [--jobs N]
+qms sim plan SCENARIO --within 15 --share 0.9 [--replications 10] [--seed 1] [--csv FILE] [--html FILE] [--jobs N]
+qms sim validate [--quick] [--jobs N]
 qms sim bench
 qms sim replay DATABASE --hall ID --config HALL.toml [--day 2026-11-23]
 qms sim load SCENARIO --url http://127.0.0.1:8000 --hall ID [--speed 60] [--mqtt mqtt://127.0.0.1:1883 --devices F] ...
@@ -28,12 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--csv", type=Path, help="directory for tickets.csv and summary.csv")
     p.add_argument("--html", type=Path, help="write a self-contained HTML report here")
+    _jobs(p)
 
     p = sub.add_parser("compare", help="two scenarios side by side on common random numbers")
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
     p.add_argument("--replications", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
+    _jobs(p)
 
     p = sub.add_parser("plan", help="windows to staff per half hour for a service target, checked by simulation")
     p.add_argument("scenario", type=Path)
@@ -44,10 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=8, help="at most this many rounds of simulation")
     p.add_argument("--csv", type=Path, help="write the plan per pool and slot here")
     p.add_argument("--html", type=Path, help="write the HTML report of the planned day, the plan first")
+    _jobs(p)
 
     p = sub.add_parser("validate", help="the simulator against Erlang C and Cobham (the full table)")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--replications", type=int, default=20)
+    _jobs(p)
 
     sub.add_parser("bench", help="simulated tickets per second beside the same models in SimPy")
 
@@ -92,7 +96,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .compare import compare
         from .scenario import load_scenario
 
-        _, _, text = compare(load_scenario(args.a), load_scenario(args.b), args.replications, args.seed)
+        _, _, text = compare(load_scenario(args.a), load_scenario(args.b), args.replications, args.seed, args.jobs)
         print(text)
         return 0
     if args.what == "plan":
@@ -102,7 +106,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.what == "validate":
         from . import theory
 
-        return theory.main(["--replications", str(args.replications), *(["--quick"] if args.quick else [])])
+        return theory.main(
+            ["--replications", str(args.replications), *(["--quick"] if args.quick else []), *_jobs_argv(args)]
+        )
     if args.what == "bench":
         from . import bench
 
@@ -119,6 +125,26 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 2
 
 
+def _jobs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        help="replications run side by side in this many processes (default: every core)",
+    )
+
+
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {n}")
+    return n
+
+
+def _jobs_argv(args: argparse.Namespace) -> list[str]:
+    return [] if args.jobs is None else ["--jobs", str(args.jobs)]
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import report
     from .metrics import aggregate, summarise
@@ -131,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\r  replication {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    result = run(scenario, args.replications, args.seed, progress)
+    result = run(scenario, args.replications, args.seed, progress, args.jobs)
     agg = aggregate([summarise(d, scenario.end) for d in result.days])
     print(report.table(result, agg))
     if args.csv is not None:

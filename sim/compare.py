@@ -47,9 +47,11 @@ def class_wait(klass: str) -> Pick:
     return pick
 
 
-def compare(a: Scenario, b: Scenario, replications: int, seed: int) -> tuple[RunResult, RunResult, str]:
-    """Run both and return them with the comparison table."""
-    ra, rb = run(a, replications, seed), run(b, replications, seed)
+def compare(
+    a: Scenario, b: Scenario, replications: int, seed: int, jobs: int | None = None
+) -> tuple[RunResult, RunResult, str]:
+    """Run both (in up to `jobs` processes) and return them with the comparison table."""
+    ra, rb = run(a, replications, seed, jobs=jobs), run(b, replications, seed, jobs=jobs)
     da = [summarise(d, a.end) for d in ra.days]
     db = [summarise(d, b.end) for d in rb.days]
     classes = sorted({k for d in (*da, *db) for k in d.by_class})

@@ -97,6 +97,8 @@ class HallDay:
         self._idle: dict[str, None] = {}  # idle windows, longest idle first
         self._pending: dict[str, StaffMove] = {}  # pause/close waiting for the window's citizen to finish
         self._timer_at: float | None = None
+        self._deadline: datetime | None = None  # the hall's next deadline when last asked
+        self._now_at, self._now = 0.0, origin  # the clock as a datetime, made once per instant
         self._use = {w.id: WindowUse() for w in config.windows}
         self._weights = self.hall.weights
         self._by_hand = config.calling.auto_recall_seconds is None
@@ -134,7 +136,10 @@ class HallDay:
 
     def _handle(self, command: c.Command) -> list[e.Event]:
         self.commands += 1
-        now = self.origin + timedelta(seconds=self.env.now)
+        t = self.env.now
+        if t != self._now_at:  # one finish and the next call come at the same instant
+            self._now_at, self._now = t, self.origin + timedelta(seconds=t)
+        now = self._now
         events = self.hall.handle(command, now)
         if self._recorder is not None:
             self._recorder(now, command, events)
@@ -144,8 +149,9 @@ class HallDay:
 
     def _arm(self) -> None:
         deadline = self.hall.next_deadline()
-        if deadline is None:
-            return
+        if deadline is None or deadline is self._deadline:
+            return  # the hall hands out the same value while its next deadline stands
+        self._deadline = deadline
         t = (deadline - self.origin).total_seconds()
         if self._timer_at is None or t < self._timer_at:
             self._timer_at = t
@@ -155,6 +161,7 @@ class HallDay:
         if self._timer_at != t:
             return  # superseded by an earlier deadline, which re-armed the timer
         self._timer_at = None
+        self._deadline = None
         self.commands += 1
         now = self._dt(self.env.now)
         events = self.hall.advance(now)

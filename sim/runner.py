@@ -17,6 +17,7 @@ from qms.core.model import Channel, PriorityClass
 from .citizens import Citizen
 from .day import DayResult, HallDay, ShiftChange, StaffMove
 from .distributions import Categorical
+from .parallel import replicate
 from .scenario import Demand, Scenario, Staffing
 
 
@@ -85,16 +86,20 @@ class RunResult:
     days: tuple[DayResult, ...]
 
 
+def replication(job: tuple[Scenario, int, int]) -> DayResult:
+    """Replication `r` of `scenario` under `seed`, for `job` = (scenario, seed, r): the same
+    day whichever process runs it (see parallel.py)."""
+    scenario, seed, r = job
+    return run_day(scenario, citizens_for(scenario, seed, r))
+
+
 def run(
     scenario: Scenario,
     replications: int = 20,
     seed: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> RunResult:
-    """`replications` independent days of `scenario`."""
-    days = []
-    for r in range(replications):
-        days.append(run_day(scenario, citizens_for(scenario, seed, r)))
-        if progress is not None:
-            progress(r + 1, replications)
+    """`replications` independent days of `scenario`, in up to `jobs` processes (default: every core)."""
+    days = replicate(replication, [(scenario, seed, r) for r in range(replications)], jobs, progress)
     return RunResult(scenario, seed, tuple(days))

@@ -42,6 +42,7 @@ from qms.core.model import (
 
 from .citizens import Citizen
 from .day import HallDay, ShiftChange, StaffMove
+from .parallel import replicate
 from .stats import Interval, interval
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -150,23 +151,31 @@ def simulate(
     return waits[PriorityClass.ELDERLY], waits[PriorityClass.NORMAL]
 
 
-def check_mmc(c: int, load: float, customers: int, replications: int, seed: int = 1) -> Check:
+def _replication(job: tuple[int, float, int, int, float]) -> tuple[list[float], list[float]]:
+    return simulate(*job)
+
+
+def check_mmc(c: int, load: float, customers: int, replications: int, seed: int = 1, jobs: int | None = None) -> Check:
     """Simulated mean wait of M/M/c (FCFS) against Erlang C, in service times."""
-    means = []
-    for r in range(replications):
-        _, waits = simulate(c, load, customers, seed * 1000 + r)
-        means.append(sum(waits) / len(waits))
+    runs = replicate(_replication, [(c, load, customers, seed * 1000 + r, 0.0) for r in range(replications)], jobs)
+    means = [sum(waits) / len(waits) for _, waits in runs]
     theory = mmc_wait(c, load * c, 1.0)
     return Check(c, load, "fcfs", theory, interval(means))
 
 
 def check_priority(
-    c: int, load: float, customers: int, replications: int, high_share: float = 0.3, seed: int = 1
+    c: int,
+    load: float,
+    customers: int,
+    replications: int,
+    high_share: float = 0.3,
+    seed: int = 1,
+    jobs: int | None = None,
 ) -> tuple[Check, Check]:
     """Simulated mean waits of two non-preemptive classes against Cobham's formula."""
     high_means, low_means = [], []
-    for r in range(replications):
-        high, low = simulate(c, load, customers, seed * 1000 + r, high_share)
+    jobs_args = [(c, load, customers, seed * 1000 + r, high_share) for r in range(replications)]
+    for high, low in replicate(_replication, jobs_args, jobs):
         high_means.append(sum(high) / len(high) if high else math.nan)
         low_means.append(sum(low) / len(low) if low else math.nan)
     lam = load * c
@@ -183,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=3_000, help="citizens per replication (day)")
     parser.add_argument("--quick", action="store_true", help="c in 1, 5, 20 and fewer citizens")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=None, help="processes (default: every core)")
     args = parser.parse_args(argv)
     sizes = (1, 5, 20) if args.quick else (1, 5, 20, 55)
     loads = (0.5, 0.8, 0.9) if args.quick else (0.5, 0.7, 0.8, 0.9, 0.95)
@@ -195,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         for load in loads:
             # M/M/1 near saturation needs far longer days to settle; give it proportionally more citizens
             n = customers * (4 if c == 1 and load >= 0.9 else 1)
-            checks = [("erlang-c", check_mmc(c, load, n, args.replications, args.seed))]
-            checks += [("cobham", ch) for ch in check_priority(c, load, n, args.replications, seed=args.seed)]
+            checks = [("erlang-c", check_mmc(c, load, n, args.replications, args.seed, args.jobs))]
+            checks += [
+                ("cobham", ch) for ch in check_priority(c, load, n, args.replications, seed=args.seed, jobs=args.jobs)
+            ]
             for model, ch in checks:
                 failures += not ch.ok
                 print(

@@ -27,7 +27,8 @@ class Settings:
     log_level: str = "info"
     # MQTT (devices): QMS_MQTT_URL mqtt://user:password@host:port of the hall's own broker;
     # None runs a managed Mosquitto on 127.0.0.1 (port QMS_MQTT_PORT, default 1883 or a free
-    # one) when the hall has devices; "off" runs none.
+    # one), also before the hall has devices, so that the first one added signs in at once;
+    # "off" runs none.
     mqtt_url: str | None = None
     mqtt_port: int | None = None
     public_url: str | None = None  # QMS_PUBLIC_URL: base of the ticket QR codes' links

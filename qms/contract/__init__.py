@@ -6,9 +6,10 @@ Topics are built and parsed in `topics`, payloads are frozen dataclasses in `pay
 (`encode() -> bytes`, `decode(bytes) -> payload`, raising `ContractError(code, message)`).
 
 Root `qms/1/<hall>/`; ids are `[a-z0-9-]`. State is retained, events and commands never
-are. QoS 1 everywhere: `msg_id` makes a duplicate delivery harmless (the server answers a
-repeated `msg_id` of a device with the first answer and changes nothing), `seq` lets a
-display drop a stale frame.
+are; the state of a window or zone removed from the hall is cleared (an empty retained
+payload, which a display takes as "blank"). QoS 1 everywhere: `msg_id` makes a duplicate
+delivery harmless (the server answers a repeated `msg_id` of a device with the first answer
+and changes nothing), `seq` lets a display drop a stale frame.
 
 | topic after root         | direction            | retained         | payload                                   |
 |--------------------------|----------------------|------------------|-------------------------------------------|

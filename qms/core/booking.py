@@ -12,11 +12,11 @@ for display.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from .errors import ConfigError
+from .value import value
 
 
 class LateCheckIn(StrEnum):
@@ -43,7 +43,7 @@ class BlacklistReason(StrEnum):
     CANCELLATIONS = "cancellations"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BookableService:
     """A service citizens may book. Capacity per slot is `capacity`, or else `share` of the
     day's `expected_daily` calls spread over the day's slots (Yuexiu: about 28%)."""
@@ -55,7 +55,7 @@ class BookableService:
     expected_daily: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BookingRules:
     """A hall's booking settings; the defaults follow DOMAIN.md.
 
@@ -108,7 +108,7 @@ class BookingRules:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Slot:
     """One bookable time slot of a service, with its capacity and how many are taken."""
 
@@ -123,7 +123,7 @@ class Slot:
         return max(0, self.capacity - self.booked)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Booking:
     """A booking as it stands now; `code` is what the citizen shows at check-in."""
 
@@ -143,7 +143,7 @@ class Booking:
     late: bool = False  # checked in after the booking window: no booking priority
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BlacklistEntry:
     """A person who lost booking rights from `since` until `until` (or until lifted by staff)."""
 
@@ -164,20 +164,20 @@ class BlacklistEntry:
 # -- events ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BookingMade:
     booking: Booking
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BookingCancelled:
     code: str
     at: datetime
     by: str = "citizen"  # "citizen" counts against the person's credit; staff do not
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BookingCheckedIn:
     code: str
     at: datetime
@@ -185,7 +185,7 @@ class BookingCheckedIn:
     late: bool
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BookingMissed:
     """No check-in by the end of the slot: a no-show counted against the person."""
 
@@ -193,7 +193,7 @@ class BookingMissed:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class NoShowWarned:
     """A warning to send (SMS) after a no-show that did not yet blacklist the person."""
 
@@ -204,13 +204,13 @@ class NoShowWarned:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PersonBlacklisted:
     entry: BlacklistEntry
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BlacklistLifted:
     person: str
     since: datetime  # names the entry

@@ -7,13 +7,13 @@ device id, "kiosk"); it is recorded on the events where it matters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from .model import Channel, Escalation, HallConfig, Outcome, PriorityClass, RatingLevel
+from .value import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IssueTicket:
     service: str
     channel: Channel = Channel.KIOSK
@@ -26,38 +26,38 @@ class IssueTicket:
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class OpenWindow:
     window: str
     staff: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CloseWindow:
     window: str
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PauseWindow:
     window: str
     reason: str = ""
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ResumeWindow:
     window: str
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CallNext:
     window: str
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CallTicket:
     """Call one ticket out of order; who and why are recorded."""
 
@@ -67,19 +67,19 @@ class CallTicket:
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Recall:
     window: str
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class MarkNoShow:
     window: str
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Reactivate:
     """Put a no-show back in line (the citizen came back)."""
 
@@ -87,13 +87,13 @@ class Reactivate:
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class StartService:
     window: str
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class FinishService:
     """End the window's part. With `next_service` (or the service's `next_step` on
     ACCEPTED) the visit goes on there, keeping its place."""
@@ -104,7 +104,7 @@ class FinishService:
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Transfer:
     """Send the window's ticket on to another service and/or one window, keeping its place."""
 
@@ -115,7 +115,7 @@ class Transfer:
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HoldTicket:
     """Park the window's ticket (挂起): the window is free, the ticket keeps waiting for it."""
 
@@ -124,7 +124,7 @@ class HoldTicket:
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class UnholdTicket:
     """Call a held ticket back to the window that parked it."""
 
@@ -133,7 +133,7 @@ class UnholdTicket:
     actor: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RateService:
     """A citizen's rating (好差评), on a window's rating pad or the ticket's page: it rates
     the step that ended last at that window or, when `ticket` (id or number) is given, that
@@ -146,7 +146,7 @@ class RateService:
     ticket: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RequestHelp:
     """呼叫帮办: a citizen at `location` (a zone or a window) asks for a staff member."""
 
@@ -155,7 +155,7 @@ class RequestHelp:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ChangeLayout:
     """Replace the hall's layout (services, windows and their weights, hours, policy, calling)
     from now on; `part` names what the admin changed ("services", "windows", ...). The hall

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .estimate import QueueStatus, queues
 from .hall import Hall
 from .model import RatingLevel, Ticket, TicketState
+from .value import value
 
 SLOT_MINUTES = 30
 HOT_SERVICES = 5
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Slot:
     """One 30-minute slot of the day: its start (local time) and the tickets taken and called in it."""
 
@@ -36,7 +36,7 @@ class Slot:
     called: int
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HotService:
     service: str
     name: str
@@ -44,7 +44,7 @@ class HotService:
     tickets: int
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class WindowFigure:
     """A window as the dashboard shows it: its state, the ticket at it and what it did today."""
 
@@ -57,7 +57,7 @@ class WindowFigure:
     handled: int  # steps ended here today
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Ratings:
     total: int
     good: int
@@ -69,7 +69,7 @@ class Ratings:
         return None if self.total == 0 else self.good / self.total
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Efficiency:
     day: str | None
     at: datetime

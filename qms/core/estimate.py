@@ -13,22 +13,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 
 from .hall import Hall
 from .model import TicketState, WindowState
+from .value import value
 
 _WORKING = frozenset({WindowState.IDLE, WindowState.CALLING, WindowState.SERVING})
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Estimate:
     people_ahead: int
     eta_minutes: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class QueueStatus:
     """One service's line as the waiting-area screen shows it."""
 

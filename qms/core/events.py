@@ -7,13 +7,13 @@ into JSON and back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from .model import HallConfig, Outcome, RatingLevel, Ticket
+from .value import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DayOpened:
     """A new business day: counters reset, yesterday's open tickets expire."""
 
@@ -21,13 +21,13 @@ class DayOpened:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TicketIssued:
     ticket: Ticket
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TicketCalled:
     ticket_id: str
     window: str
@@ -39,14 +39,14 @@ class TicketCalled:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServiceStarted:
     ticket_id: str
     window: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServiceFinished:
     ticket_id: str
     window: str
@@ -56,7 +56,7 @@ class ServiceFinished:
     next_service: str | None = None  # the visit goes on there, keeping its place
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TicketTransferred:
     ticket_id: str
     from_window: str
@@ -66,7 +66,7 @@ class TicketTransferred:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TicketNoShow:
     ticket_id: str
     window: str
@@ -74,14 +74,14 @@ class TicketNoShow:
     automatic: bool
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TicketReactivated:
     ticket_id: str
     queued_at: datetime
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TicketHeld:
     ticket_id: str
     window: str
@@ -89,39 +89,39 @@ class TicketHeld:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TicketExpired:
     ticket_id: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class WindowOpened:
     window: str
     staff: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class WindowPaused:
     window: str
     reason: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class WindowResumed:
     window: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class WindowClosed:
     window: str
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServiceRated:
     """好差评: the rating of one step of a ticket (its index in `Ticket.steps`)."""
 
@@ -135,7 +135,7 @@ class ServiceRated:
     device: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HelpRequested:
     """呼叫帮办 raised to staff: someone at `location` needs help."""
 
@@ -145,7 +145,7 @@ class HelpRequested:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LayoutChange:
     """One changed part of a layout, for the audit log: `subject` such as "window w3",
     `before` and `after` as short readable text ("" when it did not exist)."""
@@ -155,7 +155,7 @@ class LayoutChange:
     after: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LayoutChanged:
     """The hall's layout from now on (ChangeLayout), with what changed and who changed it."""
 

@@ -9,11 +9,11 @@ so that a retried request is harmless.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from .errors import InvalidInput, Refused
+from .value import value
 
 NOTE_MAX = 500
 
@@ -32,7 +32,7 @@ class FollowUpStatus(StrEnum):
 _LABELS = {FollowUpStatus.OPEN: "待回访", FollowUpStatus.CONTACTED: "已回访", FollowUpStatus.RESOLVED: "已办结"}
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class FollowUp:
     """Where the follow-up of the rating of step `step` of `ticket_id` stands, and who moved it last."""
 

@@ -158,11 +158,12 @@ class Hall:
         return out
 
     def _clock_due(self, now: datetime) -> bool:
-        """Whether `advance(now)` has anything to do (cheap: asked before every command)."""
+        """Whether `advance(now)` may have anything to do. Asked before every command, so it only
+        peeks at the timer heap: a stale entry on top costs one `advance` that drops it."""
         if self._unreported or self._day_ends is None or now >= self._day_ends:
             return True
-        due = self._earliest_due()
-        return due is not None and due <= now
+        heap = self._due_heap
+        return bool(heap) and heap[0][0] <= now
 
     def _earliest_due(self) -> datetime | None:
         """The earliest automatic recall or no-show; drops heap entries that no longer hold."""

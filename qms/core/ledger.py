@@ -26,7 +26,6 @@ Theory of operation
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,13 +33,14 @@ from . import booking as b
 from .booking import BlacklistEntry, BlacklistReason, Booking, BookingChannel, BookingRules, BookingState, Slot
 from .errors import Conflict, InvalidInput, NotFound, Refused
 from .model import HallConfig, evolve
+from .value import value
 from .workdays import WorkingDays, booking_days, booking_hours, slot_capacities, slot_times
 
 COUNTED = frozenset({BookingState.BOOKED, BookingState.CHECKED_IN, BookingState.MISSED})
 KEEP_DAYS = 62  # bookings older than this no longer count for any rule
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class MakeBooking:
     """Book `service` at the slot starting at `start` for a person (already validated)."""
 
@@ -53,7 +53,7 @@ class MakeBooking:
     channel: BookingChannel = BookingChannel.WEB
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CheckInPlan:
     booking: Booking
     late: bool  # an ordinary ticket, no booking priority

@@ -8,7 +8,7 @@ green channel, ...).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
@@ -16,6 +16,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from .errors import ConfigError
+from .value import value
 
 V = TypeVar("V")
 
@@ -126,7 +127,7 @@ class Reactivation(StrEnum):
     BACK_OF_QUEUE = "back_of_queue"  # behind everyone waiting now
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IssueBand:
     """A time band of the day in which at most `quota` tickets of a service are issued."""
 
@@ -135,7 +136,7 @@ class IssueBand:
     quota: int
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServiceConfig:
     """A service (事项) or service group that tickets are taken for."""
 
@@ -152,7 +153,7 @@ class ServiceConfig:
     next_step: str | None = None  # default next service after acceptance (统一出件)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class WindowConfig:
     """A counter. `weights` are the services a specialized window serves, with weights;
     for a general window they only change the weight of the listed services."""
@@ -166,7 +167,7 @@ class WindowConfig:
     floor: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DayHours:
     """Opening sessions of one day, e.g. 09:00-12:00 and 13:30-17:00 (lunch between)."""
 
@@ -177,7 +178,7 @@ class DayHours:
         return bool(self.sessions)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Hours:
     """Business hours per weekday (0 = Monday) and dated exceptions (holidays, 调休).
 
@@ -196,7 +197,7 @@ class Hours:
         return self.weekly[day.weekday()]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PolicyConfig:
     """How windows choose their next ticket; the rule is written out in policy.py."""
 
@@ -223,7 +224,7 @@ class PolicyConfig:
         return 1.0
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CallingConfig:
     """Recall and no-show rules."""
 
@@ -233,7 +234,7 @@ class CallingConfig:
     no_show_after_seconds: float = 60.0  # after the last call
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HallConfig:
     """Everything the core needs to know about one hall."""
 
@@ -331,7 +332,7 @@ def serves(window: WindowConfig, services: tuple[ServiceConfig, ...]) -> dict[st
     return {s.id: listed.get(s.id, 1.0) for s in services if s.general or s.id in listed}
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Escalation:
     """What a 协调帮办 ticket is about: the ticket and window the citizen complains of."""
 
@@ -339,7 +340,7 @@ class Escalation:
     window_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Step:
     """One finished step of a visit at a window (front desk, back office, issuing)."""
 
@@ -356,7 +357,7 @@ class Step:
         return self.finished_at - (self.started_at or self.called_at)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Ticket:
     """A ticket as it stands now. `queued_at` is the place in line: transfers keep it."""
 
@@ -389,7 +390,7 @@ class Ticket:
         return self.state not in TERMINAL_STATES
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Window:
     """A window as it stands now."""
 

@@ -11,10 +11,11 @@ nearest first by great-circle distance, or by district when locations are missin
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+
+from .value import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HallSite:
     """Where a hall is: `city` groups halls for nearby suggestions."""
 
@@ -24,7 +25,7 @@ class HallSite:
     longitude: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class NeighbourHall:
     """Another hall of the city, with the services it books and its booking page."""
 
@@ -35,7 +36,7 @@ class NeighbourHall:
     url: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Candidate:
     """A hall that might take the booking; `free` is None when unknown (another server)."""
 
@@ -46,7 +47,7 @@ class Candidate:
     url: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Suggestion:
     id: str
     name: str

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import PolicyConfig, PriorityClass
+from .value import value
 
 BASE_SECONDS = 60.0  # so that fresh tickets are already ordered by class
 
@@ -48,7 +49,7 @@ _GREEN = PriorityClass.GREEN
 _NORMAL = PriorityClass.NORMAL
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Candidate:
     """A ticket the policy may pick, as seen from one window."""
 
@@ -218,11 +219,14 @@ class WaitingLine:
         best: _Pick | None = None
         normal: _Pick | None = None
         groups = self._groups
+        served = len(weights)
         for klass, heads in self._heads.items():
+            if not heads:
+                continue  # nobody of this class waits (most classes, most of the day)
             rate = rates[klass]
             first: _Pick | None = None
             top: _Pick | None = None
-            if len(weights) < len(heads):
+            if served < len(heads):
                 # a specialized window: looking up its few services beats walking every head
                 for service, listed_weight in weights.items():
                     line = groups.get((service, klass))

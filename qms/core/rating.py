@@ -15,13 +15,13 @@ stands for `HELP_REPEAT_SECONDS`, so staff are called once, not ten times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from . import commands as c
 from . import events as e
 from .errors import InvalidInput, NotFound, Refused
+from .value import value
 
 if TYPE_CHECKING:
     from .hall import Hall
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 HELP_REPEAT_SECONDS = 60.0
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class EndedStep:
     """The step that ended last at a window: what a rating there is about."""
 

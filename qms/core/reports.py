@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from .efficiency import first_call
 from .model import HallConfig, RatingLevel, Ticket, TicketState
+from .value import value
 
 
 class GroupBy(StrEnum):
@@ -33,7 +33,7 @@ class GroupBy(StrEnum):
     CHANNEL = "channel"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RatingRecord:
     """One stored rating, as far as reports read it."""
 
@@ -44,7 +44,7 @@ class RatingRecord:
     staff: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CallRecord:
     """One call of a ticket (a stored TicketCalled), as far as reports read it."""
 
@@ -54,7 +54,7 @@ class CallRecord:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ReportRow:
     key: str
     name: str

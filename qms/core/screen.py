@@ -12,16 +12,16 @@ step of its visit when it went on to another service and waits again. A recall m
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from datetime import datetime
 
 from .hall import Hall
 from .model import Ticket
+from .value import value
 
 RECENT_CALLS = 10  # per zone: more than any screen lists
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Call:
     """A ticket's latest call, as the screens show it."""
 

@@ -292,7 +292,7 @@ class ManagedBroker:
                 await self.start()
                 log.warning("the managed Mosquitto runs again on 127.0.0.1:%s", self.port)
                 backoff = WATCH_SECONDS
-            except (RuntimeError, OSError) as err:
+            except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                 log.error("the managed Mosquitto did not start again: %s; next try in %.1f s", err, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, RESTART_MAX_SECONDS)
@@ -340,10 +340,17 @@ async def _accepts(port: int, username: str, password: str) -> bool:
 
 def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:
     # A plain function, not a coroutine: the fork happens on the event loop's thread, which
-    # lives as long as the process, so PDEATHSIG fires exactly when the server dies.
+    # lives as long as the process, so PDEATHSIG fires exactly when the server dies. A session
+    # of its own keeps a terminal's Ctrl-C from the broker: the server stops it after the
+    # gateway has said `$server` = `disconnected`, not before (devices would see `lost`).
     with open(log_path, "ab") as log_file:
         return subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, preexec_fn=_die_with_parent
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            preexec_fn=_die_with_parent,
+            start_new_session=True,
         )
 
 

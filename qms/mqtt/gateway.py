@@ -23,6 +23,11 @@ Theory of operation
   the epoch, strictly increasing, so it keeps growing across restarts). Screens are
   coalesced (at most one publish per zone every `screen_interval` seconds); LED bars are
   published at once, since a citizen watches them for their number.
+- A layout change (`LayoutChanged`) recomputes every window's display (an idle bar names its
+  window's number) and every zone's screen, a new zone included. The retained state of a
+  window or zone that is gone is cleared (an empty retained payload, MQTT's way to delete it),
+  again at every reconnect, so that no bar or screen subscribing later is shown a window the
+  hall no longer has.
 """
 
 from __future__ import annotations
@@ -125,6 +130,11 @@ class Gateway:
         self._displays: dict[str, tuple[DisplayView, WindowDisplay]] = {}
         self._screens: dict[str, ScreenState] = {}
         self._dirty_zones: set[str] = set()
+        # removed on the admin pages: their retained state is cleared once, and again on reconnect
+        self._gone_windows: set[str] = set()
+        self._gone_zones: set[str] = set()
+        self._clearing_windows: set[str] = set()
+        self._clearing_zones: set[str] = set()
         self._screen_wakeup = asyncio.Event()
         self._refusals: OrderedDict[str, Ack] = OrderedDict()
         self._check_ins: OrderedDict[str, str] = OrderedDict()  # request key -> the booking it checked in
@@ -216,7 +226,12 @@ class Gateway:
             backoff = min(backoff * 2, MAX_BACKOFF)
 
     async def _republish(self, client: aiomqtt.Client) -> None:
-        """Every retained state again: the broker may have lost it, or kept an older one."""
+        """Every retained state again: the broker may have lost it, or kept an older one, or
+        still keep the state of a window or zone that is gone."""
+        for window_id in sorted(self._gone_windows):
+            await client.publish(topics.window_display(self.hall_id, window_id), b"", qos=1, retain=True)
+        for zone in sorted(self._gone_zones):
+            await client.publish(topics.screen(self.hall_id, zone), b"", qos=1, retain=True)
         for window_id, (_, display) in self._displays.items():
             await client.publish(topics.window_display(self.hall_id, window_id), display.encode(), qos=1, retain=True)
         for zone, state in self._screens.items():
@@ -355,6 +370,8 @@ class Gateway:
         while True:
             async for event in sub:
                 windows = self._note(event)
+                if isinstance(event, e.LayoutChanged):
+                    await self._clear_windows()
                 if windows:
                     await self.service.committed()
                     await self._publish_windows(windows)
@@ -385,10 +402,35 @@ class Gateway:
         if isinstance(event, e.DayOpened):
             return list(self._windows)
         if isinstance(event, e.LayoutChanged):  # windows added, removed or renamed on the admin pages
-            self._windows = {w.id: w for w in self.service.config.windows}
+            self._follow_layout()
             return list(self._windows)
         found = [getattr(event, name, None) for name in ("window", "from_window")]
         return [w for w in found if isinstance(w, str) and w in self._windows]
+
+    def _follow_layout(self) -> None:
+        """Take the hall's windows and zones as they are now: a removed one's display or
+        screen is to be cleared, a new zone's screen to be published."""
+        config = self.service.config
+        self._windows = {w.id: w for w in config.windows}
+        zones = config.zones()
+        for window_id in [w for w in self._displays if w not in self._windows]:
+            del self._displays[window_id]
+            self._clearing_windows.add(window_id)
+        for zone in [z for z in self._screens if z not in zones]:
+            del self._screens[zone]
+            self._clearing_zones.add(zone)
+        self._gone_windows = (self._gone_windows | self._clearing_windows) - self._windows.keys()
+        self._gone_zones = (self._gone_zones | self._clearing_zones) - set(zones)
+        self._clearing_windows &= self._gone_windows  # a window back (the same id) is not cleared
+        self._clearing_zones &= self._gone_zones
+        self._dirty_zones.intersection_update(zones)
+        self._dirty_zones.update(zones)
+
+    async def _clear_windows(self) -> None:
+        """Clear the retained displays of the windows just removed (and at reconnect: `_republish`)."""
+        while self._clearing_windows:
+            window_id = self._clearing_windows.pop()
+            await self._publish(topics.window_display(self.hall_id, window_id), b"", retain=True)
 
     def _refresh_window(self, window_id: str) -> WindowDisplay | None:
         """The window's display if it changed (with a new seq), else None."""
@@ -421,6 +463,8 @@ class Gateway:
             await self._screen_wakeup.wait()
             self._screen_wakeup.clear()
             await self.service.committed()
+            while self._clearing_zones:  # here, so that no state of the zone can come after
+                await self._publish(topics.screen(self.hall_id, self._clearing_zones.pop()), b"", retain=True)
             for zone, state in self._refresh_screens():
                 await self._publish(topics.screen(self.hall_id, zone), state.encode(), retain=True)
             await asyncio.sleep(self.screen_interval)

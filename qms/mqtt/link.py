@@ -1,8 +1,10 @@
 """The devices' side of a running server: broker (external or managed) plus gateway.
 
 `DeviceLink.start()` decides where the broker is: `QMS_MQTT_URL` if set ("off" for none);
-otherwise a managed Mosquitto child when the hall has devices and Mosquitto is installed.
-When it is not, the server still runs and says so once: devices unavailable.
+otherwise a managed Mosquitto child when Mosquitto is installed, also for a hall without
+devices yet: the first keypad or LED bar registered on the admin pages then signs in at once,
+as any later one does, and the screens' and voice players' topics are published from the
+start. When Mosquitto is missing, the server still runs and says so once: devices unavailable.
 
 The device registry is the admin pages' (seeded from the hall file's `[[devices]]`): set
 `devices` before `start()`; `apply()` puts a changed registry in force while running (the
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import subprocess
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 
@@ -39,7 +42,8 @@ class BrokerMode(StrEnum):
 
     MANAGED = "managed"  # the server's own Mosquitto: it writes the password file and ACL
     EXTERNAL = "external"  # QMS_MQTT_URL: the broker's operator sets the devices' credentials
-    OFF = "off"  # no broker (QMS_MQTT_URL=off, Mosquitto missing, or no devices at start)
+    OFF = "off"  # no broker, by the settings (QMS_MQTT_URL=off)
+    UNAVAILABLE = "unavailable"  # no broker against the settings: Mosquitto missing or failing, a bad URL
 
 
 class DeviceLink:
@@ -63,6 +67,7 @@ class DeviceLink:
         self.address: BrokerAddress | None = None
         self.devices: tuple[DeviceConfig, ...] = hall_file.devices  # the registry in force
         self._keeping: asyncio.Task[None] | None = None  # restarts the managed broker if it dies
+        self.problem: str | None = None  # why no broker runs although the settings want one
 
     @property
     def base_url(self) -> str:
@@ -87,26 +92,25 @@ class DeviceLink:
                 self.address = parse_url(url)
             except ConfigError as err:
                 log.error("devices unavailable: %s", err.message)
-                return f"unavailable: {err.message}"
+                return self._unavailable(err.message)
             what = f"{self.address.url()} (QMS_MQTT_URL)"
         else:
-            if not self.devices:
-                return "off (the hall has no devices)"
             if not mosquitto_available():
                 log.warning("devices unavailable: Mosquitto is not installed (apt-get install mosquitto)")
-                return "unavailable: Mosquitto is not installed (apt-get install mosquitto, or set QMS_MQTT_URL)"
+                return self._unavailable("Mosquitto is not installed (apt-get install mosquitto, or set QMS_MQTT_URL)")
             directory = self.settings.data_dir / MQTT_DIR
             self.broker = ManagedBroker(directory, self.service.id, self.devices, self.settings.mqtt_port)
             try:
                 self.address = await self.broker.start()
-            except (RuntimeError, OSError) as err:
+            except (RuntimeError, OSError, subprocess.SubprocessError) as err:  # mosquitto_passwd too
                 log.error("devices unavailable: the managed Mosquitto did not start: %s", err)
                 self.broker = None
-                return f"unavailable: the managed Mosquitto did not start: {err}"
+                return self._unavailable(f"the managed Mosquitto did not start: {err}")
             self._keeping = asyncio.create_task(self.broker.keep_running(), name="managed mosquitto")
-            what = (
-                f"mqtt://127.0.0.1:{self.address.port} (managed Mosquitto; generated device passwords in "
-                f"{directory / PASSWORDS_FILE})"
+            what = f"mqtt://127.0.0.1:{self.address.port} (managed Mosquitto; " + (
+                f"generated device passwords in {directory / PASSWORDS_FILE})"
+                if self.devices
+                else f"no devices yet; those added at {self.base_url}/admin/{self.service.id}/devices sign in at once)"
             )
             bar = next((d for d in self.devices if d.kind is DeviceKind.LED_BAR and d.password), None)
             if bar is not None and bar.window is not None:  # a demo hall: show how to try a bar
@@ -125,12 +129,18 @@ class DeviceLink:
         await self.gateway.start()
         return what
 
+    def _unavailable(self, problem: str) -> str:
+        self.problem = problem
+        return f"unavailable: {problem}"
+
     @property
     def mode(self) -> BrokerMode:
         """Whose broker the devices use now."""
         if self.broker is not None:
             return BrokerMode.MANAGED
-        return BrokerMode.EXTERNAL if self.address is not None else BrokerMode.OFF
+        if self.address is not None:
+            return BrokerMode.EXTERNAL
+        return BrokerMode.OFF if self.problem is None else BrokerMode.UNAVAILABLE
 
     async def apply(self, devices: Sequence[DeviceConfig]) -> None:
         """Put a changed registry in force: the gateway takes events from exactly these devices

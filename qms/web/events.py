@@ -1,8 +1,9 @@
 """`/halls/{hall}/events`: the hall's live event stream over a websocket (public, read-only).
 
 On connect the client gets a snapshot (`{"type": "snapshot", "windows": [...], "queues":
-[...], "calls": [...]}`, `calls` being the last calls of each zone, newest first, as the
-waiting-area screens list them), then every stored event as `event_to_json` gives it; a
+[...], "calls": [...], "header": {...}}`, `calls` being the last calls of each zone, newest
+first, as the waiting-area screens list them, and `header` what their header shows of the
+layout, `screen.screen_header`), then every stored event as `event_to_json` gives it; a
 `TicketCalled` also carries the ticket's `number`, which the screens show. The subscription is taken and
 the snapshot computed with no `await` between them, so on the single event loop no event
 can fall between the two: each event that follows applies to the snapshot's state.
@@ -28,7 +29,7 @@ from qms.core.events import Event, LayoutChanged, TicketCalled
 from qms.service import HallService
 
 from .payloads import queue_view, window_view
-from .screen import snapshot_calls, ticket_number
+from .screen import screen_header, snapshot_calls, ticket_number
 from .state import web_state
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def snapshot(service: HallService) -> dict[str, Any]:
         "windows": [window_view(hall, w) for w in hall.windows()],
         "queues": [queue_view(q) for q in queues(hall, now)],
         "calls": snapshot_calls(hall),
+        "header": screen_header(hall.config),
     }
 
 

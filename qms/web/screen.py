@@ -1,12 +1,14 @@
 """`/halls/{hall}/screen`: the waiting-area screen (综合屏 / 等候区电视), served by the server.
 
 The page is HTML and plain JavaScript (`static/screen/`, no build step). The server renders
-only what does not change during the day (the hall's names, the zone, the time zone, the
-URLs); everything live comes over the hall's events websocket, whose first message, the
-snapshot, carries the recent calls (`calls`, below) so that a screen that has just
-(re)connected shows the current state at once. In halls with a TV box, `displays/`' screen
-process serves the same page from MQTT instead (see `static/screen/render.js` for the view
-both transports feed it).
+the page with its settings (the zone, the time zone, the URLs) and a first header; everything
+live comes over the hall's events websocket, whose first message, the snapshot, carries the
+recent calls (`calls`, below) and the header (`screen_header`: the hall's names, the windows
+each zone calls to), so that a screen that has just (re)connected shows the current state at
+once. A layout change (`LayoutChanged`) makes the page connect again, and the new snapshot
+redraws the header: a screen on a wall for weeks shows the windows as they are numbered now.
+In halls with a TV box, `displays/`' screen process serves the same page from MQTT instead
+(see `static/screen/render.js` for the view both transports feed it).
 
 The public stream strips citizens' identifiers, and the page shows no more than the
 stream carries: tickets, windows and queues, never an ID number or a phone.
@@ -77,6 +79,8 @@ def zone_label(config: HallConfig, zone: str) -> dict[str, str]:
     """What the screen's header says about its zone: the floor when its windows share one,
     and the windows it calls to, since zones have ids rather than names."""
     windows = [w for w in config.windows if w.zone == zone]
+    if not windows:  # its last window was removed while its screen hangs on the wall
+        return {"zh": f"{zone} 区 · 暂无窗口", "en": f"Zone {zone} · no windows"}
     floors = {w.floor for w in windows}
     numbers = _ranges([w.number for w in windows])
     if len(floors) == 1 and None not in floors:
@@ -89,6 +93,18 @@ def whole_hall(config: HallConfig) -> dict[str, str]:
     """The header of a screen that shows every zone."""
     numbers = _ranges([w.number for w in config.windows])
     return {"zh": f"全部窗口 · {numbers}号", "en": f"All windows · {numbers}"}
+
+
+def screen_header(config: HallConfig) -> dict[str, Any]:
+    """What a screen's header shows of the layout: the hall's names, and the windows that each
+    zone's screen (`zones`) and a whole-hall screen (`all`) call to. The page renders it at
+    load and the snapshot carries it, so the header follows the admin's changes."""
+    return {
+        "name": config.name,
+        "name_en": config.name_en,
+        "all": whole_hall(config),
+        "zones": {zone: zone_label(config, zone) for zone in config.zones()},
+    }
 
 
 def _bad_option(request: Request, name: str, value: str, expected: str, expected_en: str) -> Response:
@@ -150,11 +166,12 @@ async def screen_page(request: Request) -> Response:
         "voice": f"/api/v1/halls/{config.id}/voice",
         "voice_stream": f"/api/v1/halls/{config.id}/voice/stream",
     }
+    header = screen_header(config)
     context = {
-        "hall_name": config.name,
-        "hall_name_en": config.name_en,
+        "hall_name": header["name"],
+        "hall_name_en": header["name_en"],
         "zone": zone,
-        "zone_label": whole_hall(config) if zone is None else zone_label(config, zone),
+        "zone_label": header["all"] if zone is None else header["zones"][zone],
         "settings": settings,
     }
     return templates.TemplateResponse(request, "screen.html", context)

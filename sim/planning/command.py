@@ -26,7 +26,7 @@ def plan(args: argparse.Namespace) -> int:
             print(f"\r  simulation round {done} (at most {most})", end="", file=sys.stderr, flush=True)
 
     try:
-        result = make_plan(scenario, target, args.replications, args.seed, args.rounds, progress)
+        result = make_plan(scenario, target, args.replications, args.seed, args.rounds, progress, args.jobs)
     except ValueError as err:
         return _usage(str(err))
     if sys.stderr.isatty():

@@ -85,8 +85,10 @@ def make_plan(
     seed: int = 1,
     rounds: int = 8,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> Plan:
-    """Plan the windows per slot for `target`, checked and raised on `replications` simulated days."""
+    """Plan the windows per slot for `target`, checked and raised on `replications` simulated days
+    (in up to `jobs` processes)."""
     if replications < 2:
         raise ValueError(f"--replications must be 2 or more (for a confidence interval), got {replications}")
     if rounds < 1:
@@ -99,7 +101,7 @@ def make_plan(
     done = 0
     while True:
         schedule = staffing(scenario, counts, starts, groups)
-        result = check(scenario, schedule, groups, starts, counts, target.minutes, replications, seed)
+        result = check(scenario, schedule, groups, starts, counts, target.minutes, replications, seed, jobs)
         done += 1
         if progress is not None:
             progress(done, rounds)
@@ -109,7 +111,7 @@ def make_plan(
                 raised |= _raise(p, counts[p.name], result, target.share, staffable[p.name])
         if not raised:
             break
-    own = check(scenario, scenario.staffing, groups, starts, None, target.minutes, replications, seed)
+    own = check(scenario, scenario.staffing, groups, starts, None, target.minutes, replications, seed, jobs)
     plans = [PoolPlan(p, loads[p.name], counts[p.name], result.slots[p.name]) for p in groups]
     return Plan(scenario, target, replications, seed, starts, plans, done, schedule, result.within, own.within, result)
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from ..citizens import Outcome
 from ..day import DayResult
 from ..metrics import SLOT
-from ..runner import citizens_for, run_day
+from ..parallel import replicate
+from ..runner import replication
 from ..scenario import Scenario, Staffing
 from ..stats import Interval, interval, percentile
 from .demand import Pool
@@ -63,8 +64,10 @@ def check(
     within_minutes: float,
     replications: int,
     seed: int,
+    jobs: int | None = None,
 ) -> Check:
-    """Run `replications` days with `schedule` and measure each pool's slots (`counts`: windows staffed)."""
+    """Run `replications` days with `schedule` (in up to `jobs` processes) and measure each pool's
+    slots (`counts`: windows staffed)."""
     planned = dataclasses.replace(scenario, staffing=schedule)
     target = within_minutes * 60.0
     first, n = (starts[0], len(starts)) if starts else (0.0, 0)
@@ -72,10 +75,8 @@ def check(
     pool_of_window = {w: p.name for p in pools for w in p.windows}
     tallies: list[dict[str, _Tally]] = []
     overall: list[float] = []
-    days = []
-    for r in range(replications):
-        day = run_day(planned, citizens_for(scenario, seed, r))
-        days.append(day)
+    days = replicate(replication, [(planned, seed, r) for r in range(replications)], jobs)
+    for day in days:
         tally = {p.name: _Tally(n) for p in pools}
         hits = issued = 0
         for cz in day.citizens:

@@ -56,12 +56,21 @@ def _message(bar: LedBar, topic: str, payload: bytes) -> None:
     bar.on_message(topic, payload)
 
 
-def test_the_driver_drops_stale_frames_and_shows_maintenance_without_the_server():
+def _ready_bar(window: str) -> tuple[LedBar, io.StringIO, str]:
+    """A bar connected to a ready server: the bar, what it wrote, its display topic."""
     out = io.StringIO()
-    bar = LedBar("h", "w1", 16, out)
-    display = topics.window_display("h", "w1")
+    bar = LedBar("h", window, 16, out)
     bar.set_connected(True)
     _message(bar, topics.server("h"), presence(ServerState.READY))
+    return bar, out, topics.window_display("h", window)
+
+
+def _frames(out: io.StringIO) -> list[str]:
+    return [json.loads(line)["frame"].strip() for line in out.getvalue().splitlines()]
+
+
+def test_the_driver_drops_stale_frames_and_shows_maintenance_without_the_server():
+    bar, out, display = _ready_bar("w1")
     _message(bar, display, WindowDisplay(10, "A001", "请 A001 号", DisplayState.CALLING).encode())
     _message(bar, display, WindowDisplay(9, "A000", "请 A000 号", DisplayState.CALLING).encode())  # stale
     _message(bar, display, WindowDisplay(10, "A001", "请 A001 号", DisplayState.CALLING).encode())  # repeated
@@ -69,6 +78,13 @@ def test_the_driver_drops_stale_frames_and_shows_maintenance_without_the_server(
     _message(bar, topics.server("h"), presence(ServerState.LOST))
     _message(bar, topics.server("h"), presence(ServerState.READY))
     bar.set_connected(False)
-    frames = [json.loads(line)["frame"].strip() for line in out.getvalue().splitlines()]
     # blank while the server is ready but no display came yet
-    assert frames == [MAINTENANCE, "", "请 A001 号", MAINTENANCE, "请 A001 号", MAINTENANCE]
+    assert _frames(out) == [MAINTENANCE, "", "请 A001 号", MAINTENANCE, "请 A001 号", MAINTENANCE]
+
+
+def test_a_cleared_display_blanks_the_bar():
+    """The server clears the retained display of a window removed from the hall."""
+    bar, out, display = _ready_bar("w9")
+    _message(bar, display, WindowDisplay(10, None, "9号窗口 欢迎您", DisplayState.IDLE).encode())
+    _message(bar, display, b"")
+    assert _frames(out) == [MAINTENANCE, "", "9号窗口 欢迎您", ""]

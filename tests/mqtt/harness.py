@@ -81,6 +81,7 @@ class Device:
 
     id: str
     port: int
+    password: str = PASSWORD
     client: aiomqtt.Client | None = None
     inbox: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
     held: list[tuple[str, Any]] = field(default_factory=list)
@@ -88,7 +89,7 @@ class Device:
 
     async def connect(self) -> None:
         self.client = aiomqtt.Client(
-            "127.0.0.1", self.port, username=self.id, password=PASSWORD, timeout=5, socket_options=NO_DELAY
+            "127.0.0.1", self.port, username=self.id, password=self.password, timeout=5, socket_options=NO_DELAY
         )
         await self.client.__aenter__()
         await self.client.subscribe(
@@ -146,8 +147,8 @@ class Device:
 
 
 @asynccontextmanager
-async def device(device_id: str, port: int) -> AsyncIterator[Device]:
-    d = Device(device_id, port)
+async def device(device_id: str, port: int, password: str = PASSWORD) -> AsyncIterator[Device]:
+    d = Device(device_id, port, password)
     await d.connect()
     try:
         yield d

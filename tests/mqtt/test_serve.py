@@ -6,15 +6,18 @@ import asyncio
 import os
 import signal
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiomqtt
 import pytest
 
-from qms.config import load_settings, loads_hall
-from qms.contract import ServerState, topics
+from qms.config import HallFile, load_settings, loads_hall
+from qms.contract import ScreenState, ServerState, topics
 from qms.mqtt import link
 from qms.mqtt.broker import free_port
+from qms.mqtt.link import BrokerMode
 from qms.service import HallService
 from qms.storage import SqliteStore
 from tests.factories import always_open_hall
@@ -92,26 +95,83 @@ def test_the_managed_broker_lives_and_dies_with_the_server(
         assert gone(brokers[0])
 
 
+@asynccontextmanager
+async def started_link(
+    tmp_path: Path, hall_file: HallFile, environ: dict[str, str]
+) -> AsyncIterator[tuple[link.DeviceLink, str]]:
+    """A hall's device link started with these settings, and the line `qms serve` prints for it."""
+    store = SqliteStore(tmp_path / "db")
+    await store.open()
+    service = HallService(always_open_hall(), store)
+    await service.start()
+    devices = link.DeviceLink(hall_file, load_settings(data_dir=tmp_path, environ=environ), service)
+    try:
+        yield devices, await devices.start()
+    finally:
+        await devices.stop()
+        await service.stop()
+        await store.close()
+
+
+def test_a_hall_without_devices_runs_the_managed_broker_and_the_gateway(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        environ = {"QMS_MQTT_PORT": str(free_port())}
+        async with started_link(tmp_path, loads_hall(BASE), environ) as (devices, said):
+            assert devices.mode is BrokerMode.MANAGED and devices.gateway is not None, said
+            assert said.startswith(f"mqtt://127.0.0.1:{environ['QMS_MQTT_PORT']} (managed Mosquitto; no devices yet")
+            assert "/admin/test-hall/devices sign in at once" in said
+            assert devices.broker is not None and devices.broker.pid is not None
+            assert os.getpgid(devices.broker.pid) != os.getpgrp()  # a terminal's Ctrl-C goes to the server only
+            server = devices.broker.address  # the only login the empty registry's broker takes
+            async with aiomqtt.Client(
+                "127.0.0.1", server.port, username=server.username, password=server.password
+            ) as c:
+                await c.subscribe(topics.screen("test-hall", "main"), qos=1)  # the gateway's, retained
+                async with asyncio.timeout(10):
+                    async for message in c.messages:
+                        assert isinstance(message.payload, bytes)
+                        assert ScreenState.decode(message.payload).seq > 0
+                        break
+            with pytest.raises(aiomqtt.MqttError):
+                async with aiomqtt.Client("127.0.0.1", server.port, username="keypad-w1", password="guess"):
+                    pass
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("environ", "said", "mode"),
+    [
+        ({"QMS_MQTT_URL": "off"}, "off (QMS_MQTT_URL=off)", BrokerMode.OFF),
+        (
+            {"QMS_MQTT_URL": "http://broker"},
+            "unavailable: QMS_MQTT_URL 'http://broker': expected mqtt://",
+            BrokerMode.UNAVAILABLE,
+        ),
+    ],
+)
+def test_without_a_broker_the_line_and_the_mode_say_why(
+    tmp_path: Path, environ: dict[str, str], said: str, mode: BrokerMode
+) -> None:
+    async def scenario() -> None:
+        async with started_link(tmp_path, loads_hall(HALL_FILE), environ) as (devices, line):
+            assert line.startswith(said) and devices.mode is mode and devices.gateway is None
+            assert (devices.problem is None) is (mode is BrokerMode.OFF)
+
+    asyncio.run(scenario())
+
+
 def test_without_mosquitto_the_server_runs_and_says_devices_are_unavailable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(link, "mosquitto_available", lambda: False)
-    hall_file = loads_hall(HALL_FILE)
 
-    async def scenario() -> str:
-        store = SqliteStore(tmp_path / "db")
-        await store.open()
-        service = HallService(always_open_hall(), store)
-        await service.start()
-        devices = link.DeviceLink(hall_file, load_settings(data_dir=tmp_path, environ={}), service)
-        try:
-            return await devices.start()
-        finally:
-            await devices.stop()
-            await service.stop()
-            await store.close()
+    async def scenario() -> None:
+        async with started_link(tmp_path, loads_hall(BASE), {}) as (devices, said):  # even without devices
+            assert said.startswith("unavailable: Mosquitto is not installed")
+            assert devices.mode is BrokerMode.UNAVAILABLE and devices.gateway is None
+            assert devices.problem is not None and devices.problem.startswith("Mosquitto is not installed")
 
-    said = asyncio.run(scenario())
-    assert said.startswith("unavailable: Mosquitto is not installed")
+    asyncio.run(scenario())
     settings = load_settings(data_dir=tmp_path, environ={"QMS_MQTT_URL": "off"})
     assert settings.mqtt_url == "off"

@@ -274,17 +274,30 @@ def test_a_window_form_changes_the_running_hall_and_writes_the_audit(served: tup
     assert "window w4" in entry and "admin" in entry and "specialized" in entry and "general" in entry
 
 
-def test_an_open_window_cannot_be_removed(served: tuple[Hall, Browser]) -> None:
+def test_a_window_is_removed_only_without_devices_and_closed(served: tuple[Hall, Browser]) -> None:
     hall, admin = served
     hall.login()
     hall.act("w6", "open")
+    admin.get(f"{ADMIN}/devices/new")
+    led = {"id": "led-w6", "kind": "led_bar", "window": "w6", "zone": "", "bridge": ""}
+    assert admin.post(f"{ADMIN}/devices/new", led).status_code == 303
+    registry, audited = device_ids(admin), audit_count(admin)
     admin.get(f"{ADMIN}/windows/w6")
     refused = admin.post(f"{ADMIN}/windows/w6/remove", {})
-    assert refused.status_code == 409 and "close it before removing it" in refused.text
+    text = html.unescape(refused.text)
+    assert refused.status_code == 409 and 'data-code="window_has_devices"' in text
+    assert "keypad-w6（呼叫器）、led-w6（窗口屏）" in text and "keypad-w6 (keypad), led-w6 (LED bar)" in text
+    assert "“设备”页" in text and "on the devices page first" in text and "screen-floor1" not in text
+    assert device_ids(admin) == registry and audit_count(admin) == audited  # nothing changed
     assert window(hall, "w6")["state"] == "idle"
+    for device in ("keypad-w6", "led-w6"):
+        assert admin.post(f"{ADMIN}/devices/{device}/remove", {}).status_code == 303
+    open_window = admin.post(f"{ADMIN}/windows/w6/remove", {})
+    assert open_window.status_code == 409 and "close it before removing it" in open_window.text
     hall.act("w6", "close")
     assert admin.post(f"{ADMIN}/windows/w6/remove", {}).status_code == 303
     assert all(w["id"] != "w6" for w in hall.http.get("/windows").json()["windows"])
+    assert "window w6" in admin.get(f"{ADMIN}/audit?kind=windows").text
 
 
 def test_services_add_edit_remove_with_field_messages(served: tuple[Hall, Browser]) -> None:

@@ -4,7 +4,8 @@ The admin logs in through the login form, makes window 7 a specialized window of
 services through its form, sees the window list and the audit log say so, and a screenshot
 of every admin page goes to test-artifacts/ (admin-*.png). Then the pages citizens and the
 hall see follow the admin's layout changes without a reload: the kiosk, the waiting-area
-screen, the dashboard and a ticket's status page (layout-*.png).
+screen (its calls and its header's window numbers), the dashboard and a ticket's status page
+(layout-*.png).
 """
 
 from __future__ import annotations
@@ -162,6 +163,26 @@ def test_the_pages_follow_a_layout_change_without_a_reload(port: int, browser: B
         expect(admin).to_have_url(f"{admin_base}/windows?saved=1")
         expect(screen.locator(".hero .window-name")).to_have_text("社保专窗")
         expect(dashboard.locator('.win[data-window="w1"]')).to_have_attribute("title", re.compile("^社保专窗"))
+
+        # a window added to floor 1, then removed: the screen's header names the zone's windows
+        # as they are numbered now, without a reload (a screen hangs on a wall for weeks)
+        header = screen.locator("#zone .zh")
+        expect(header).to_have_text("1楼 · 1–24, 46–49, 53–55号窗口")
+        screen.evaluate("window.notReloaded = true")
+        admin.goto(f"{admin_base}/windows/new")
+        admin.fill("input[name=id]", "w56")
+        admin.fill("input[name=number]", "56")
+        admin.select_option("select[name=zone]", "floor1")
+        admin.click("form.form button[type=submit]")
+        expect(admin).to_have_url(f"{admin_base}/windows?saved=1")
+        expect(header).to_have_text("1楼 · 1–24, 46–49, 53–56号窗口")
+        expect(screen.locator("#zone .en")).to_have_text("Floor 1 · windows 1–24, 46–49, 53–56")
+        shot(screen, "layout-screen-header")
+        admin.goto(f"{admin_base}/windows/w56")
+        admin.click("form.remove button[type=submit]")
+        expect(admin).to_have_url(f"{admin_base}/windows?saved=1")
+        expect(header).to_have_text("1楼 · 1–24, 46–49, 53–55号窗口")
+        assert screen.evaluate("window.notReloaded") is True
         for page, name in ((screen, "layout-screen"), (dashboard, "layout-dashboard"), (status, "layout-status")):
             shot(page, name)
         assert not errors, errors

@@ -6,12 +6,17 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
+from qms.core import commands as c
+from qms.core.model import WindowConfig, WindowKind
 from qms.web import create_app
+from qms.web.events import snapshot
 
 from .conftest import ACCOUNTS, HALL, SECRET, Api, bearer, page_settings
 from .test_events import EVENTS, Hall, issue
@@ -125,3 +130,41 @@ def test_snapshot_lists_recent_calls_and_calls_carry_the_ticket_number(client: T
     with client.websocket_connect(EVENTS) as ws:
         again = ws.receive_json()
         assert [c["number"] for c in again["calls"]] == ["A002", "A001"]
+
+
+@pytest.mark.anyio
+async def test_the_snapshot_carries_the_header_as_the_layout_is_now(api: Api) -> None:
+    """A screen redraws its header from each snapshot: after a layout change (it reconnects on
+    LayoutChanged) it names the windows as they are numbered now, without a reload."""
+
+    def header() -> dict[str, Any]:
+        data: dict[str, Any] = snapshot(api.service)["header"]
+        return data
+
+    assert header() == {
+        "name": "越秀区政务服务中心",
+        "name_en": "Yuexiu Government Service Centre",
+        "all": {"zh": "全部窗口 · 1–2, 9号", "en": "All windows · 1–2, 9"},
+        "zones": {"main": {"zh": "main 区 · 1–2, 9号窗口", "en": "Zone main · windows 1–2, 9"}},
+    }
+
+    async def change(**parts: object) -> None:
+        await api.service.submit(c.ChangeLayout(replace(api.service.config, **parts), "windows", "root"))
+
+    config = api.service.config
+    added = WindowConfig("w3", 3, WindowKind.GENERAL, zone="upstairs", floor=2)
+    await change(windows=(*config.windows, added), name="越秀区政务服务中心（新馆）")
+    assert header()["name"] == "越秀区政务服务中心（新馆）"
+    assert header()["all"] == {"zh": "全部窗口 · 1–3, 9号", "en": "All windows · 1–3, 9"}
+    assert header()["zones"] == {
+        "main": {"zh": "main 区 · 1–2, 9号窗口", "en": "Zone main · windows 1–2, 9"},
+        "upstairs": {"zh": "2楼 · 3号窗口", "en": "Floor 2 · windows 3"},
+    }
+    renumbered = tuple(replace(w, number=12) if w.id == "w2" else w for w in api.service.config.windows)
+    await change(windows=renumbered)
+    assert header()["zones"]["main"] == {"zh": "main 区 · 1, 9, 12号窗口", "en": "Zone main · windows 1, 9, 12"}
+    await change(windows=tuple(w for w in api.service.config.windows if w.id != "w3"))
+    assert list(header()["zones"]) == ["main"]
+    # a page loaded now starts with the same header
+    html = (await api.client.get(f"/halls/{HALL}/screen?zone=main")).text
+    assert "main 区 · 1, 9, 12号窗口" in html and "越秀区政务服务中心（新馆）" in html

@@ -31,7 +31,9 @@ class DeviceLinkLike(Protocol):
     """What the device pages use of a hall's device link (`qms.mqtt.link.DeviceLink` fits)."""
 
     @property
-    def mode(self) -> str: ...  # "managed", "external" or "off": whose broker the devices use
+    def mode(self) -> str: ...  # "managed", "external", "off" or "unavailable": whose broker the devices use
+
+    problem: str | None  # why no broker runs although the settings want one ("unavailable")
 
     async def apply(self, devices: Sequence[DeviceConfig]) -> None: ...
 
@@ -46,6 +48,10 @@ class AdminDesk:
     devices: dict[str, tuple[DeviceConfig, ...]] = field(default_factory=dict)  # the registry in force, per hall
     # one change at a time goes to the links, so a slower earlier one never lands after a later one
     _applying: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # held while a device is checked against the hall's windows and stored, and while a window is
+    # checked for devices and removed: one never slips in between the other's check and change,
+    # so no device is left bound to a window the hall no longer has
+    registry_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # the enabled accounts, kept in step with the table: for readers other than the web's logins
     # (the keypads' sign-in over MQTT)
     accounts: dict[str, StoredAccount] = field(default_factory=dict)

@@ -53,6 +53,11 @@ async def devices(admin: AdminRequest) -> Response:
 async def device_form(admin: AdminRequest) -> Response:
     """`GET|POST /admin/{hall}/devices/{device}` (`new` adds one): a device's kind, window,
     zone, bridge and, optionally, a Mosquitto password hash."""
+    async with admin.desk.registry_lock:  # its window is checked and it is stored as one step
+        return await _device_form(admin)
+
+
+async def _device_form(admin: AdminRequest) -> Response:
     registry = _registry(admin)
     device_id = admin.request.path_params["device"]
     old = registry.get(device_id)
@@ -183,6 +188,23 @@ def _read(
     return DeviceConfig(device_id, kind, window, zone, bridge, password, password_hash)
 
 
+def devices_at_window(admin: AdminRequest, window_id: str) -> tuple[str, str] | None:
+    """Why window `window_id` cannot be removed yet (the devices bound to it, in Chinese and
+    English), or None when no device is bound to it. Devices of a zone do not count."""
+    bound = [d for d in _registry(admin).values() if d.window == window_id]
+    if not bound:
+        return None
+    names = {k: (zh, en) for k, zh, en in KINDS}
+    listed = sorted(bound, key=_by_kind_and_number)
+    zh = "、".join(f"{d.id}（{names[d.kind][0]}）" for d in listed)
+    en = ", ".join(f"{d.id} ({names[d.kind][1]})" for d in listed)
+    return (
+        f"这个窗口还登记有设备：{zh}。请先在“设备”页把它们改到别的窗口或删除，再删除窗口。",
+        f"Devices are still registered to this window: {en}. Move them to another window or remove "
+        "them on the devices page first, then remove the window.",
+    )
+
+
 def _registry(admin: AdminRequest) -> dict[str, DeviceConfig]:
     return {d.id: d for d in admin.desk.devices.get(admin.service.id, ())}
 
@@ -198,7 +220,8 @@ def _context(admin: AdminRequest) -> dict[str, Any]:
     registry = _registry(admin)
     return {
         "devices": sorted(registry.values(), key=_by_kind_and_number),
-        "mode": "off" if link is None else str(link.mode),
+        "mode": "none" if link is None else str(link.mode),  # none: an app without device links
+        "broker_problem": None if link is None else link.problem,
         "logins": {d.id: LOGINS[login_of(d)] for d in registry.values()},
         "kinds": KINDS,
         "kind_names": {k.value: zh for k, zh, _ in KINDS},

@@ -25,6 +25,7 @@ from qms.web.auth import Principal
 from qms.web.state import web_state
 from qms.web.templating import error_page, no_hall_page, templates
 
+from .audit_view import change_lines
 from .desk import AdminDesk, admin_desk
 from .forms import Form, read_form
 from .session import csrf_ok, csrf_refused, csrf_token, not_admin, session_principal, to_login
@@ -74,6 +75,7 @@ class AdminRequest:
             user=self.principal,
             csrf=csrf_token(self.request),
             saved=self.request.query_params.get("saved") == "1",
+            audit_lines=change_lines,  # the audit table's before -> after, field by field
         )
         return templates.TemplateResponse(self.request, f"admin/{template}", context, status_code=status)
 

@@ -187,13 +187,23 @@ def read_window(form: Form, config: HallConfig, old: WindowConfig | None) -> Hal
             name=name,
             weights=tuple(weights),
             zone=zone,
-            floor=old.floor if old is not None else None,
+            floor=_floor(config, zone, old),
         )
         if old is None:
             return replace(config, windows=(*config.windows, new))
         return replace(config, windows=tuple(new if w.id == old.id else w for w in config.windows))
 
     return build(form, make)
+
+
+def _floor(config: HallConfig, zone: str, old: WindowConfig | None) -> int | None:
+    """The floor of a window in `zone` (the form does not ask): its own while it stays in its
+    zone; else the floor that zone's windows share, so that the zone's screen still heads its
+    windows with their floor (1楼 · 1–24号窗口) after one is added."""
+    if old is not None and old.zone == zone:
+        return old.floor
+    floors = {w.floor for w in config.windows if w.zone == zone and (old is None or w.id != old.id)}
+    return floors.pop() if len(floors) == 1 else None
 
 
 def without_window(config: HallConfig, window_id: str) -> HallConfig:

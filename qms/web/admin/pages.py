@@ -18,6 +18,7 @@ from qms.core.model import HallConfig, ServiceConfig, WindowConfig, WindowState
 from qms.storage.audit import KINDS
 
 from . import layout_forms as lf
+from .devices import devices_at_window
 from .forms import Form
 from .gate import AdminRequest, admin_page, not_found
 
@@ -135,6 +136,8 @@ def _posted(admin: AdminRequest) -> dict[str, str]:
 
 # ---- windows ---------------------------------------------------------------------------
 
+WINDOW_HAS_DEVICES = "window_has_devices"  # the refusal's stable code, on the page as data-code
+
 
 @admin_page
 async def windows(admin: AdminRequest) -> Response:
@@ -168,24 +171,37 @@ async def window_form(admin: AdminRequest) -> Response:
 
 @admin_page
 async def remove_window(admin: AdminRequest) -> Response:
-    """`POST /admin/{hall}/windows/{window}/remove` (only a closed window)."""
-    config = admin.service.config
-    old = next((w for w in config.windows if w.id == admin.request.path_params["window"]), None)
-    if old is None:
-        return not_found(admin, ("这个窗口", "such window"))
-    return await _remove(
-        admin,
-        lambda: lf.without_window(config, old.id),
-        lambda problem: _window_page(admin, old, lf.window_values(old), status=409, refused=problem),
-        "windows",
-    )
+    """`POST /admin/{hall}/windows/{window}/remove`: only a closed window, and only one without
+    devices (its LED bar, keypad and rating pad would act for a window the hall no longer has):
+    refused with `window_has_devices`, naming them, and nothing changed."""
+    async with admin.desk.registry_lock:  # no device is bound to it between the check and the removal
+        config = admin.service.config
+        old = next((w for w in config.windows if w.id == admin.request.path_params["window"]), None)
+        if old is None:
+            return not_found(admin, ("这个窗口", "such window"))
+        devices = devices_at_window(admin, old.id)
+        if devices is not None:
+            refused = f"未删除：{devices[0]} · Not removed: {devices[1]}"
+            return _window_page(admin, old, lf.window_values(old), status=409, refused=refused, code=WINDOW_HAS_DEVICES)
+        return await _remove(
+            admin,
+            lambda: lf.without_window(config, old.id),
+            lambda problem: _window_page(admin, old, lf.window_values(old), status=409, refused=problem),
+            "windows",
+        )
 
 
 def _window_page(
-    admin: AdminRequest, old: WindowConfig | None, values: dict[str, str], *, status: int = 200, refused: str = ""
+    admin: AdminRequest,
+    old: WindowConfig | None,
+    values: dict[str, str],
+    *,
+    status: int = 200,
+    refused: str = "",
+    code: str = "",
 ) -> Response:
     config = admin.service.config
-    context = {"window": old, "values": values, "zones": config.zones(), "refused": refused}
+    context = {"window": old, "values": values, "zones": config.zones(), "refused": refused, "refused_code": code}
     return admin.render("window.html", "windows", status, services=config.services, **context)
 
 

@@ -8,8 +8,8 @@
  * /queues again, at most once a second. When the connection drops the last state stays on
  * the screen and the page reconnects by itself (static/shared/socket.js). A
  * `LayoutChanged` (windows or services renamed, added, removed on the admin pages) makes it
- * connect again at once: the new snapshot has the windows, queues and recent calls as they
- * are named now.
+ * connect again at once: the new snapshot has the windows, queues, recent calls and the
+ * header (the hall's names, the zone's window numbers) as they are named now.
  */
 (function (global) {
   "use strict";
@@ -66,6 +66,7 @@
       view.recent.sort(function (a, b) { return Date.parse(b.called_at) - Date.parse(a.called_at); });
       view.recent = view.recent.slice(0, limit);
       if (snap.at) screen.serverTime(snap.at);
+      if (snap.header) screen.header(snap.header);
       publish();
     }
 

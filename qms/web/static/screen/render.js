@@ -24,6 +24,10 @@
  * A call that was not in the previous view (a new call, or a recall: a new `called_at`)
  * flashes; the first view after the page loads flashes nothing, since those calls are old.
  *
+ * `header({name, name_en, all, zones})` redraws the header from the layout as the snapshot
+ * of the events websocket has it (qms/web/screen.py, `screen_header`): the hall's names and
+ * the windows this screen's zone (or the whole hall) calls to, each `{zh, en}`.
+ *
  * `speaking({ticket: "A023", window_number: 5})` marks the call whose announcement is being
  * played (a speaker icon on it, `data-speaking` on the root), `speaking(null)` clears it; the
  * mark stays on that call across views. Whatever plays the sound (voice.js) calls it.
@@ -325,6 +329,21 @@
       }
     }
 
+    var hallName = root.querySelector("#hall-name");
+    var zoneLabel = root.querySelector("#zone");
+
+    /* The header as the layout is now: a screen hangs on a wall for weeks without a reload. */
+    function header(h) {
+      var zone = settings.zone || null;
+      var label = zone === null ? h.all : h.zones[zone];
+      if (!label) label = { zh: zone + " 区 · 暂无窗口", en: "Zone " + zone + " · no windows" }; // its windows all removed
+      var names = [el("div", "zh", [h.name])];
+      if (h.name_en) names.push(el("div", "en", [h.name_en]));
+      hallName.replaceChildren.apply(hallName, names);
+      zoneLabel.replaceChildren(el("div", "zh", [label.zh]), el("div", "en", [label.en]));
+      document.title = h.name + " · 叫号屏" + (zone === null ? "" : " · " + zone);
+    }
+
     var clock = root.querySelector("#clock");
     var dateZh = root.querySelector("#date-zh");
     var dateEn = root.querySelector("#date-en");
@@ -353,6 +372,7 @@
 
     return {
       show: show,
+      header: header,
       connection: connection,
       speaking: speaking,
       /* The server's clock (an ISO time it sent) against this machine's: a TV box's clock may be wrong. */

@@ -1,0 +1,34 @@
+"""The devices pages' note on the broker says the truth in each of the link's modes: when a change
+takes effect, and why devices cannot connect (the live managed and external notes are also
+checked against real servers in tests/mqtt/test_first_device.py and tests/web/test_admin.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qms.mqtt.link import BrokerMode
+from qms.web.templating import templates
+
+
+def note(mode: str, problem: str | None = None) -> str:
+    return templates.env.get_template("admin/broker_note.html").render(mode=mode, broker_problem=problem)
+
+
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [
+        (BrokerMode.MANAGED, "Changes take effect at once"),
+        (BrokerMode.EXTERNAL, "its operator must set the devices' credentials"),
+        (BrokerMode.OFF, "by its settings (QMS_MQTT_URL=off): devices cannot connect"),
+        (BrokerMode.UNAVAILABLE, "Devices are unavailable now: Mosquitto is not installed (apt-get install mosquitto"),
+        ("none", "This hall has no MQTT gateway for devices"),
+    ],
+)
+def test_each_mode_has_its_own_note(mode: str, says: str) -> None:
+    text = note(str(mode), "Mosquitto is not installed (apt-get install mosquitto, or set QMS_MQTT_URL)")
+    assert says in text
+    assert ("next start" in text) is (mode is BrokerMode.OFF)  # only there a restart is the answer
+
+
+def test_the_problem_is_escaped() -> None:
+    assert "<b>" not in note(BrokerMode.UNAVAILABLE, "QMS_MQTT_URL '<b>': expected mqtt://")
