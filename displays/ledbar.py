@@ -35,6 +35,7 @@ from qms.contract import (
     DeviceKind,
     DeviceMeta,
     DeviceState,
+    Reconnect,
     ServerState,
     TopicKind,
     WindowDisplay,
@@ -47,6 +48,8 @@ from .render import MAINTENANCE, render
 
 log = logging.getLogger("displays.ledbar")
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)  # no Nagle: frames must not wait for ACKs
+KEEPALIVE = 10  # seconds
+MIN_STEP = 0.02  # seconds per scroll step: faster is a blur on any bar
 
 
 class LedBar:
@@ -123,12 +126,13 @@ class LedBar:
 
 
 async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
-    """Keep connected (backoff 0.2 s to 2 s) and drive the bar until cancelled."""
+    """Keep connected (waits of 0.2 s to 2 s between tries, see `Reconnect`) and drive the bar until cancelled."""
     scroller = asyncio.create_task(bar.scroll())
     will = aiomqtt.Will(topics.device_state(bar.hall, device), presence(DeviceState.LOST), 1, True) if device else None
-    backoff = 0.2
+    retry = Reconnect(most=2.0, stable=KEEPALIVE)
     try:
         while True:
+            error: aiomqtt.MqttError | None = None
             try:
                 async with aiomqtt.Client(
                     broker.host,
@@ -137,7 +141,7 @@ async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
                     password=broker.password,
                     identifier=device,
                     will=will,
-                    keepalive=10,
+                    keepalive=KEEPALIVE,
                     timeout=5,
                     socket_options=NO_DELAY,
                 ) as client:
@@ -151,16 +155,17 @@ async def run(bar: LedBar, broker: Broker, device: str | None) -> None:
                             topics.device_state(bar.hall, device), presence(DeviceState.READY), qos=1, retain=True
                         )
                     bar.set_connected(True)
-                    backoff = 0.2
+                    retry.connected(time.monotonic())
                     async for message in client.messages:
                         payload = message.payload
                         data = bytes(payload) if isinstance(payload, bytes | bytearray) else str(payload).encode()
                         bar.on_message(message.topic.value, data)
-            except aiomqtt.MqttError as exc:
-                log.warning("broker %s:%s: %s", broker.host, broker.port, exc)
+            except aiomqtt.MqttError as lost:
+                error = lost
             bar.set_connected(False)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
+            wait, note = retry.lost(time.monotonic(), device)
+            log.warning("broker %s:%s: %s%s", broker.host, broker.port, error, note)
+            await asyncio.sleep(wait)
     finally:
         scroller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -186,12 +191,20 @@ def main(argv: list[str] | None = None) -> int:
         topics.window_display(args.hall, args.window)
         if args.width < 2:
             raise ValueError("--width must be at least 2")
+        if not args.step >= MIN_STEP:  # `not >=`: NaN too; a step of 0 would redraw without pause
+            raise ValueError(f"--step must be at least {MIN_STEP} seconds")
     except (ValueError, ContractError) as err:
         p.error(str(err))
     if args.password_file:
-        with open(args.password_file) as f:
-            broker = Broker(broker.host, broker.port, broker.username, f.read().strip())
-    out = sys.stdout if args.output == "-" else open(args.output, "a", encoding="utf-8")  # noqa: SIM115
+        try:
+            with open(args.password_file, encoding="utf-8") as f:
+                broker = Broker(broker.host, broker.port, broker.username, f.read().strip())
+        except (OSError, UnicodeDecodeError) as err:
+            p.error(f"cannot read the broker password from {args.password_file}: {err}")
+    try:
+        out = sys.stdout if args.output == "-" else open(args.output, "a", encoding="utf-8")  # noqa: SIM115
+    except OSError as err:
+        p.error(f"cannot write frames to {args.output}: {err}")
     bar = LedBar(args.hall, args.window, args.width, out, args.step)
     bar.show()  # 系统维护中 until the broker and the server are there
     with contextlib.suppress(KeyboardInterrupt):

@@ -100,21 +100,35 @@ class Player:
                 async with websockets.connect(url, open_timeout=FETCH_TIMEOUT) as ws:
                     backoff = 1.0
                     async for message in ws:
-                        data = json.loads(message)
-                        if data.get("type") == "hello":
-                            self.say(f"connected to {url}: zones {', '.join(data.get('zones', []))}")
-                        elif data.get("type") == "announcement":
-                            self.queue.put_nowait(data)
+                        self.take(message)
                     self.say(f"the server closed the stream ({ws.close_code}); reconnecting")
             except (OSError, websockets.WebSocketException, TimeoutError) as exc:
                 self.say(f"cannot reach {url} ({exc}); retrying in {backoff:.0f} s")
             await asyncio.sleep(backoff)
             backoff = min(MAX_BACKOFF, backoff * 2)
 
+    def take(self, message: str | bytes) -> None:
+        """One message of the stream; one that makes no sense is said and skipped, never fatal."""
+        try:
+            data = json.loads(message)
+        except ValueError:
+            self.say(f"ignored a message that is not JSON: {message[:80]!r}")
+            return
+        if not isinstance(data, dict):
+            self.say(f"ignored a message that is not an object: {message[:80]!r}")
+        elif data.get("type") == "hello":
+            url = stream_url(self.server, self.hall, self.zone)
+            self.say(f"connected to {url}: zones {', '.join(map(str, data.get('zones') or []))}")
+        elif data.get("type") == "announcement":
+            self.queue.put_nowait(data)
+
     async def play_all(self) -> None:
         while self.once is None or self.played < self.once:
             announcement = await self.queue.get()
-            await self.play(announcement)
+            try:
+                await self.play(announcement)
+            except Exception as exc:  # one call that cannot be played must not silence the next ones
+                self.say(f"{announcement.get('text', '')}: cannot play ({type(exc).__name__}: {exc})")
             self.played += 1
 
     async def play(self, announcement: dict[str, Any]) -> None:
@@ -123,13 +137,15 @@ class Player:
         if not audio_url:
             self.say(f"{text} (no audio)")
             return
-        url = urllib.parse.urljoin(self.server + "/", audio_url)
+        # The server gives the path from its own root: keep a hall's prefix (a reverse proxy's
+        # /qms) as the stream URL does; an absolute URL stays as it is.
+        url = urllib.parse.urljoin(self.server + "/", audio_url.lstrip("/"))
         try:
             wav = await asyncio.to_thread(fetch, url)
         except (OSError, urllib.error.URLError) as exc:
             self.say(f"{text}: cannot fetch {url} ({exc})")
             return
-        path = self.work / f"{announcement.get('id', 'call')}.wav"
+        path = self.work / f"{self.played}.wav"  # not the server's id: a file name must not come off the wire
         path.write_bytes(wav)
         started = time.monotonic()
         proc = await asyncio.create_subprocess_exec(*self.argv, str(path))

@@ -237,18 +237,29 @@ class Bridge:
         new = flags & ~before
         if device.kind is not DeviceKind.DISPENSER or not new:
             return
-        note = next(text for flag, text in SUPPLY_NOTES if new & flag)
-        self._spawn(self._publish_help(device, note))
+        flag, note = next((flag, text) for flag, text in SUPPLY_NOTES if new & flag)
+        self._spawn(self._publish_help(device, part, flag, note))
 
-    async def _publish_help(self, device: DeviceConfig, note: str) -> None:
-        client = self._client
-        if client is None:
-            log.warning("%s: %s (the broker is away)", device.id, note)
-            return
+    async def _publish_help(self, device: DeviceConfig, part: str, flag: wire.StatusFlag, note: str) -> None:
+        """Call staff as the help button would: once the broker is there (the paper stays out
+        until someone comes), and again until the server answers, unless the trouble is over."""
         self._counter += 1
-        event = HelpPressed(f"{self._boot}-{self._counter}", note)
-        with contextlib.suppress(aiomqtt.MqttError):
-            await client.publish(topics.device_event(self.hall, device.id, "help"), event.encode(), qos=1)
+        msg_id = f"{self._boot}-{self._counter}"
+        topic, payload = topics.device_event(self.hall, device.id, "help"), HelpPressed(msg_id, note).encode()
+        loop = asyncio.get_running_loop()
+        while self._flags.get((device.id, part), wire.StatusFlag.NONE) & flag:
+            client = self._client
+            if client is None or not self.connected.is_set():
+                log.warning("%s: %s (said once the broker is back)", device.id, note)
+                await self.connected.wait()
+                continue
+            try:
+                await client.publish(topic, payload, qos=1)
+            except aiomqtt.MqttError:
+                await asyncio.sleep(self._unanswered.resend_after)  # the connection is going: the next one
+                continue
+            self._unanswered.sent(msg_id, device.id, topic, payload, loop.time())
+            return
 
     async def _device_input(self, port: str, device: DeviceConfig, seq: int, message: wire.DeviceEvent) -> None:
         bus = self._buses[port]

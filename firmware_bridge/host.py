@@ -161,10 +161,6 @@ class HostLink:
         """Whether the device at `address` is answering."""
         return self._devices[address].present is True
 
-    def kind(self, address: int) -> DeviceKind | None:
-        """What the device at `address` said it is, if it said."""
-        return self._devices[address].kind
-
     def send(self, address: int, command: HostCommand, now: float) -> int:
         """Queue a command; returns the token its `CommandResult` will carry.
 
@@ -217,9 +213,7 @@ class HostLink:
             if device.present is not False and silent:
                 device.present = False
                 events.append(DeviceDown(address))
-                for token, _ in device.outbound.drop_all():
-                    if token:
-                        events.append(CommandResult(address, token, None))
+                self._fail_all(address, device, events)
             if now >= device.next_poll:
                 device.next_poll = max(device.next_poll + self.poll_interval, now)
                 device.poll_seq = (device.poll_seq + 1) % 256
@@ -252,9 +246,7 @@ class HostLink:
             device.present = False
             device.last_heard = now
             device.unconfirmed.clear()
-            for token, _ in device.outbound.drop_all():
-                if token:
-                    events.append(CommandResult(address, token, None))
+            self._fail_all(address, device, events)
         self.decoder = FrameDecoder()
         self._out.clear()
         return events
@@ -303,6 +295,13 @@ class HostLink:
                     self._write_ack(frame, AckResult.OK)  # a repeat after our ACK was lost: ACK again
             case _:
                 self.ignored_frames += 1
+
+    @staticmethod
+    def _fail_all(address: int, device: _Device, events: list[LinkEvent]) -> None:
+        """Every command queued for or in flight to a device that is gone fails (token 0 is our HELLO)."""
+        for token, _ in device.outbound.drop_all():
+            if token:
+                events.append(CommandResult(address, token, None))
 
     def _came_up(self, address: int, device: _Device, now: float, events: list[LinkEvent]) -> None:
         if device.present:

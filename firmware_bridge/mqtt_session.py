@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ import aiomqtt
 
 from firmware_bridge.config import BridgeConfig, DeviceConfig
 from firmware_bridge.presence import Presence
-from qms.contract import Broker, DeviceKind, DeviceMeta, DeviceState, presence, topics
+from qms.contract import Broker, DeviceKind, DeviceMeta, DeviceState, Reconnect, presence, topics
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,10 @@ class MqttSession:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Connect, serve, reconnect with back-off; say goodbye once `stopping` is set."""
-        backoff = 0.2
+        retry = Reconnect(most=self._reconnect_max, stable=KEEPALIVE)
         will = aiomqtt.Will(self._state_topic(self.config.id), presence(DeviceState.LOST), qos=1, retain=True)
         while True:
+            error: aiomqtt.MqttError | None = None
             try:
                 async with aiomqtt.Client(
                     self.broker.host,
@@ -71,17 +73,18 @@ class MqttSession:
                     timeout=10,
                     socket_options=NO_DELAY,
                 ) as client:
-                    backoff = 0.2
-                    await self._connected(client)
+                    retry.connected(time.monotonic())
                     try:
+                        await self._connected(client)
                         await self._serve(client, stopping)
-                    finally:
+                    finally:  # also when the broker went away half-way through `_connected`
                         self.client = None
                         self.connected.clear()
-            except aiomqtt.MqttError as error:
-                log.warning("broker %s:%s: %s; again in %.1f s", self.broker.host, self.broker.port, error, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, self._reconnect_max)
+            except aiomqtt.MqttError as lost:
+                error = lost
+            wait, note = retry.lost(time.monotonic(), self.config.id)
+            log.warning("broker %s:%s: %s%s; again in %.1f s", self.broker.host, self.broker.port, error, note, wait)
+            await asyncio.sleep(wait)
 
     async def publish_meta(self, device: DeviceConfig) -> None:
         """Publish a device's `$meta` (retained) if connected; a reconnect publishes it anyway."""

@@ -40,7 +40,7 @@ check-in's `error` is the booking's own code (`unknown_booking`, `booking_too_ea
 """
 
 from . import topics
-from .broker import Broker
+from .broker import Broker, Reconnect
 from .displays import DisplayState, QueueCount, RecentCall, ScreenState, ServiceEta, VoiceAnnouncement, WindowDisplay
 from .errors import ContractError
 from .payloads import (
@@ -101,6 +101,7 @@ __all__ = [
     "RatingGiven",
     "RatingLevel",
     "RecentCall",
+    "Reconnect",
     "ScreenState",
     "ServerState",
     "ServiceEta",

@@ -3,7 +3,7 @@
 It subscribes to the hall's events (`HallService.subscribe()`), so it says only what is
 stored. For each `TicketCalled` (a recall too) it composes the announcement - the words,
 then the audio from the voice pack - and puts it in its zone's queue. A zone's queue hands
-its announcements to the sinks (the player stream, later MQTT `voice/<zone>` and the screen
+its announcements to the sinks (the player stream, MQTT `voice/<zone>` and the screen
 page) one at a time, each when the one before has had time to play out plus a gap, so
 players that simply play what they get never talk over each other or cut a call short.
 
@@ -11,7 +11,9 @@ Order is kept from event to speaker: calls are composed one after the other on o
 and a zone's queue is first in, first out. A recall goes to the back of the queue like any
 call (the same call still waiting is not queued twice). The backlog of a zone is bounded:
 while it is half full, calls are said once instead of `repeat` times; when it is full the
-oldest waiting announcement is dropped, logged and counted in `status()`.
+oldest waiting announcement is dropped, logged and counted in `status()`. An announcement's
+audio travels with it while it waits and is served (`audio()`) from its release on, for the
+last `KEEP_AUDIO` released in the hall.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,7 +40,7 @@ from .settings import VoiceConfig, announcement_segments
 
 log = logging.getLogger(__name__)
 
-KEEP_AUDIO = 64  # recent announcements whose audio is kept for players to fetch
+KEEP_AUDIO = 64  # announcements released last whose audio is kept for players to fetch
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,9 @@ class Announcement:
     duration_seconds: float
     recall: bool
     at: datetime  # when the call was made
+    # The audio travels with the announcement while it waits in its zone's queue and is
+    # served from the announcer's recent store once released (players fetch it then).
+    wav: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The announcement as players and screens receive it."""
@@ -186,8 +191,7 @@ class Announcer:
         self.failed = 0
         self.ready = asyncio.Event()  # set once the pack holds every segment the hall needs
         for w in service.config.windows:
-            if w.zone not in self._zones:
-                self._zones[w.zone] = ZoneQueue(w.zone, config.backlog, config.gap_seconds, self._deliver)
+            self._queue(w.zone)
 
     @property
     def hall(self) -> str:
@@ -195,7 +199,8 @@ class Announcer:
 
     @property
     def zones(self) -> list[str]:
-        return list(self._zones)
+        """The hall's waiting areas: those of its windows now (the layout may change while it runs)."""
+        return list(dict.fromkeys([*self._zones, *(w.zone for w in self.service.config.windows)]))
 
     def add_sink(self, sink: AnnouncementSink) -> None:
         self._sinks.append(sink)
@@ -205,7 +210,7 @@ class Announcer:
             self._sinks.remove(sink)
 
     def audio(self, announcement_id: str) -> bytes | None:
-        """The WAV of a recent announcement, or None when it is unknown or too old."""
+        """The WAV of an announcement released lately (the last `KEEP_AUDIO`), or None."""
         return self._audio.get(announcement_id)
 
     def status(self) -> dict[str, Any]:
@@ -307,7 +312,17 @@ class Announcer:
             log.exception("voice of hall %s: could not compose the call of %s", self.hall, event.ticket_id)
             return
         if announcement is not None:
-            self._zones[announcement.zone].put(announcement)
+            self._queue(announcement.zone).put(announcement)
+
+    def _queue(self, zone: str) -> ZoneQueue:
+        """The zone's queue; a zone the layout gained since start-up gets one, playing at once."""
+        queue = self._zones.get(zone)
+        if queue is None:
+            queue = self._zones[zone] = ZoneQueue(zone, self.config.backlog, self.config.gap_seconds, self._deliver)
+            if self._tasks:  # started: `start()` starts the queues known before
+                task = asyncio.get_running_loop().create_task(queue.run(), name=f"voice-{self.hall}-{zone}")
+                self._tasks.append(task)
+        return queue
 
     def _ticket(self, ticket_id: str) -> Ticket | None:
         hall = self.service.hall
@@ -339,16 +354,12 @@ class Announcer:
         zh_template, en_template = self._templates_for(ticket.service)
         chinese, english = say_call(facts, zh_template), say_call(facts, en_template)
         phrases = [chinese, english] if self.config.english else [chinese]  # English text is shown even unspoken
-        zone = self._zones[window.zone]
+        zone = self._queue(window.zone)
         busy = len(zone) * 2 >= zone.backlog
         self._seq += 1
         announcement_id = f"{self._boot}-{self._seq}"
         parts = await self._parts_for(phrases, repeat=1 if busy else self.config.repeat)
         wav = None if parts is None else audio.wav_bytes(parts)
-        if wav is not None:
-            self._audio[announcement_id] = wav
-            while len(self._audio) > KEEP_AUDIO:
-                self._audio.popitem(last=False)
         self.composed += 1
         return Announcement(
             id=announcement_id,
@@ -362,9 +373,10 @@ class Announcer:
             text=chinese.text,
             text_en=english.text,
             audio_url=audio_path(self.hall, announcement_id) if wav is not None else None,
-            duration_seconds=0.0 if wav is None else (len(wav) - audio.HEADER_BYTES) / (audio.WIDTH * audio.RATE),
+            duration_seconds=0.0 if parts is None else sum(map(audio.duration, parts)),
             recall=event.recall,
             at=event.at,
+            wav=wav,
         )
 
     async def _parts_for(self, phrases: list[Phrase], repeat: int) -> list[bytes] | None:
@@ -385,6 +397,12 @@ class Announcer:
         return parts
 
     def _deliver(self, announcement: Announcement) -> None:
+        # Kept from its release on, not from its composing: calls piling up in a busy zone
+        # must not push out the audio of a call still waiting its turn in another.
+        if announcement.wav is not None:
+            self._audio[announcement.id] = announcement.wav
+            while len(self._audio) > KEEP_AUDIO:
+                self._audio.popitem(last=False)
         for sink in list(self._sinks):
             try:
                 sink.deliver(announcement)

@@ -76,7 +76,6 @@ class SpeechEngine:
         self._last_start = 0.0
         self._start_error: str | None = None  # why the last start failed, repeated until the back-off ends
         self.starts = 0  # how many workers were started: more than one means some died
-        self.rendered = 0
 
     @property
     def name(self) -> str:
@@ -125,7 +124,6 @@ class SpeechEngine:
                 raise SpeechFailed(f"the speech worker died rendering {text!r} ({exc or type(exc).__name__})") from None
         if not reply.get("ok"):
             raise SpeechFailed(f"the speech worker could not render {text!r}: {reply.get('error')}")
-        self.rendered += 1
 
     async def close(self) -> None:
         """Stop the worker (closing its input lets it finish and exit)."""

@@ -119,7 +119,8 @@ class VoicePack:
         self.reader = reader or PinyinReader()
         self.recorded = recorded
         self._frames: dict[str, bytes] = dict(recorded.frames) if recorded else {}
-        self._frames.setdefault("chime", audio.chime())
+        if "chime" not in self._frames:  # not setdefault: synthesising the chime takes a good part of 0.1 s
+            self._frames["chime"] = audio.chime()
         self.stats = {"rendered": 0, "from_cache": 0, "failed": 0}
 
     def __contains__(self, segment: Segment) -> bool:

@@ -22,6 +22,7 @@ from qms.contract import (
     RatingGiven,
     RatingLevel,
     RecentCall,
+    Reconnect,
     ScreenState,
     ServerState,
     ServiceEta,
@@ -229,3 +230,17 @@ def test_a_broker_url_gives_host_port_and_login_and_hides_the_password() -> None
     for bad in ("http://127.0.0.1:1883", "mqtt://", "127.0.0.1:1883"):
         with pytest.raises(ValueError, match="is not mqtt://"):
             Broker.from_url(bad)
+
+
+def test_reconnect_waits_double_and_start_again_only_after_a_connection_that_held() -> None:
+    retry = Reconnect(first=0.2, most=1.0, stable=10.0)
+    assert retry.lost(0.0, "bar-1") == (0.2, "")  # refused: never connected, nothing to add
+    assert retry.lost(1.0, "bar-1") == (0.4, "")
+    retry.connected(2.0)
+    wait, note = retry.lost(2.5, "bar-1")  # closed at once: another client with the id?
+    assert wait == 0.8 and note == " 0.5 s after connecting (is another client with the id bar-1 connected?)"
+    assert retry.lost(3.0, "bar-1")[0] == 1.0  # no more than `most`
+    retry.connected(4.0)
+    assert retry.lost(4.5, None) == (1.0, "")  # a random client id is nobody else's
+    retry.connected(10.0)
+    assert retry.lost(25.0, "bar-1") == (0.2, "")  # a connection that held: quick again

@@ -6,6 +6,8 @@ WAV it is given and takes as long as the audio lasts, as aplay would.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import sys
 import textwrap
@@ -14,8 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
 
-from displays.player import PlayerError, play_command, stream_url
+from displays.player import Player, PlayerError, play_command, stream_url
+from qms.voice import audio
 from tests.servers import serving
 
 pytestmark = pytest.mark.slow
@@ -169,3 +175,67 @@ def test_stream_urls() -> None:
         "ws://10.0.0.2:8000/api/v1/halls/qingyuan/voice/stream?zone=floor1"
     )
     assert stream_url("https://hall.example/qms", "h", None) == "wss://hall.example/qms/api/v1/halls/h/voice/stream"
+
+
+def test_the_player_goes_on_after_a_message_it_cannot_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A garbled or odd message (a proxy's error text, a newer server's field) is said and skipped;
+    the calls after it are still played, and the player keeps its connection."""
+    good = {"type": "announcement", "id": "abcdef-2", "text": "请A002号到2号窗口办理", "audio_url": None}
+    messages = [
+        json.dumps({"type": "hello", "zones": ["main"]}),
+        "<html>502 Bad Gateway</html>",
+        "[1, 2]",
+        json.dumps({"type": "announcement", "id": "../../x", "text": "请A001号到1号窗口办理", "audio_url": 5}),
+        json.dumps(good),
+    ]
+    connections: list[int] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        connections.append(1)
+        for message in messages:
+            await ws.send(message)
+        await ws.wait_closed()
+
+    async def go() -> None:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            player = Player(f"http://127.0.0.1:{port}", "h", "main", [sys.executable, "-c", "pass"], once=2)
+            await asyncio.wait_for(player.run(), 10)
+
+    asyncio.run(go())
+    out = capsys.readouterr().out
+    assert "请A002号到2号窗口办理 (no audio)" in out
+    assert "请A001号到1号窗口办理" in out  # the one it could not play is named, not silently lost
+    assert connections == [1]  # no reconnect needed for a bad message
+
+
+def test_behind_a_path_prefix_the_audio_is_fetched_under_it_too(tmp_path: Path) -> None:
+    """A hall serving qms under http://hall.example/qms (a reverse proxy): the stream is found
+    under the prefix, and so must each announcement's audio be, whose path the server gives
+    from its own root."""
+    wav = audio.wav_bytes(audio.silence(200))
+    wav_path = "/qms/api/v1/halls/h/voice/abcdef-1.wav"
+    asked: list[str] = []
+
+    def files(connection: ServerConnection, request: Request) -> Response | None:
+        asked.append(request.path)
+        if request.path == wav_path:
+            return Response(200, "OK", Headers([("Content-Type", "audio/wav"), ("Content-Length", str(len(wav)))]), wav)
+        return None  # the announcement stream: on with the websocket handshake
+
+    async def stream(ws: ServerConnection) -> None:
+        announcement = {"type": "announcement", "id": "abcdef-1", "text": "请A001号到1号窗口办理"}
+        await ws.send(json.dumps({**announcement, "audio_url": "/api/v1/halls/h/voice/abcdef-1.wav"}))
+        await ws.wait_closed()
+
+    played = tmp_path / "played.wav"
+    keep = [sys.executable, "-c", f"import shutil, sys; shutil.copy(sys.argv[1], {str(played)!r})"]
+
+    async def go() -> None:
+        async with serve(stream, "127.0.0.1", 0, process_request=files) as server:
+            port = server.sockets[0].getsockname()[1]
+            await asyncio.wait_for(Player(f"http://127.0.0.1:{port}/qms", "h", "main", keep, once=1).run(), 10)
+
+    asyncio.run(go())
+    assert asked == ["/qms/api/v1/halls/h/voice/stream?zone=main", wav_path]
+    assert played.read_bytes() == wav

@@ -107,6 +107,22 @@ def bridge_config(keypad: str, led: str, pad: str, panel: str, printer: str, **b
     )
 
 
+def dispenser_config(panel: str, printer: str) -> BridgeConfig:
+    """A bridge with one dispenser: its button panel on an RS-485 port, its printer on another."""
+    return parse_config(
+        {
+            "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
+            "ports": [
+                {"name": "panel", "path": panel, "kind": "rs485"},
+                {"name": "printer", "path": printer, "kind": "printer", "baudrate": 115200},
+            ],
+            "devices": [
+                {"id": "dispenser-1", "kind": "dispenser", "port": "panel", "address": 4, "printer": "printer"},
+            ],
+        }
+    )
+
+
 @contextlib.asynccontextmanager
 async def chain(
     broker_port: int, folder: Path, *, before_start: Callable[[Chain], Any] | None = None

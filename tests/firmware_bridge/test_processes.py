@@ -15,11 +15,20 @@ import pytest
 
 from firmware_bridge.bridge import Bridge
 from firmware_bridge.config import parse_config
-from firmware_bridge.emulators import BusDeviceEmulator, SharedBus
-from firmware_bridge.messages import AckResult, DeviceKind, Key
+from firmware_bridge.emulators import BusDeviceEmulator, PrinterEmulator, SharedBus
+from firmware_bridge.messages import AckResult, DeviceKind, Key, StatusFlag
 from firmware_bridge.mosquitto import Mosquitto, free_port, mosquitto
-from qms.contract import Broker, Button, ButtonPressed, DeviceState, DisplayState, WindowDisplay, topics
-from tests.firmware_bridge.chain import Recorder
+from qms.contract import (
+    Broker,
+    Button,
+    ButtonPressed,
+    DeviceState,
+    DisplayState,
+    HelpPressed,
+    WindowDisplay,
+    topics,
+)
+from tests.firmware_bridge.chain import Recorder, dispenser_config
 from tests.firmware_bridge.test_chain import TICKET
 
 pytestmark = pytest.mark.slow
@@ -147,6 +156,38 @@ def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is
                         async with asyncio.timeout(5):
                             message = await anext(aiter(client.messages))
                         assert ButtonPressed.decode(message.payload).button is Button.NEXT  # type: ignore[arg-type]
+                    bridge.stop()
+                    await asyncio.wait_for(running, 10)
+            finally:
+                bridge.stop()
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+
+    asyncio.run(main())
+
+
+def test_a_dispenser_out_of_paper_while_the_broker_is_away_calls_staff_once_it_is_back(tmp_path: Path) -> None:
+    # The roll ran out overnight: the bridge starts, finds the paper out, and the broker is not
+    # up yet (or is restarting). Staff must still be called once it is there, and again until
+    # the server answers, as for a press of the help button.
+    async def main() -> None:
+        port = free_port()
+        async with BusDeviceEmulator(DeviceKind.DISPENSER, 4) as panel, PrinterEmulator(tmp_path) as printer:
+            printer.flags = StatusFlag.PAPER_OUT
+            config = dispenser_config(panel.path, printer.path)
+            bridge = Bridge(config, "paper-hall", Broker("127.0.0.1", port), reconnect_max=0.2)
+            running = asyncio.create_task(bridge.run())
+            try:
+                async with asyncio.timeout(5):
+                    await bridge.wait_for_state("dispenser-1", DeviceState.READY)
+                await asyncio.sleep(0.5)  # several status polls: the bridge knows the paper is out
+                with mosquitto(port):
+                    async with aiomqtt.Client("127.0.0.1", port) as client:
+                        await client.subscribe(f"{topics.root('paper-hall')}/dev/dispenser-1/evt/help", qos=1)
+                        async with asyncio.timeout(5):
+                            message = await anext(aiter(client.messages))
+                        assert HelpPressed.decode(message.payload).note == "取号机缺纸，请更换纸卷"  # type: ignore[arg-type]
                     bridge.stop()
                     await asyncio.wait_for(running, 10)
             finally:

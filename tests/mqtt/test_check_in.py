@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.config import parse_config
 from firmware_bridge.emulators import BusDeviceEmulator, PrinterEmulator
 from firmware_bridge.messages import AckResult, CheckInBy
 from firmware_bridge.messages import DeviceKind as WireKind
@@ -30,6 +29,7 @@ from qms.web.booking_desk import BookingDesk
 from tests.core.test_booking import slot
 from tests.factories import at, small_hall
 from tests.fakes import FakeWorkingDays, JumpClock
+from tests.firmware_bridge.chain import dispenser_config
 from tests.service.test_booking_service import HASHER, RULES, make, valid_id
 
 from .harness import DEVICES, HALL, PASSWORD, WAIT, device, running_hall
@@ -190,18 +190,7 @@ def test_check_in_through_the_firmware_bridge_with_a_scanner_and_an_id_card_read
     async def scenario() -> None:
         panel = BusDeviceEmulator(WireKind.DISPENSER, 4)
         printer = PrinterEmulator(tmp_path / "tickets")
-        config = parse_config(
-            {
-                "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
-                "ports": [
-                    {"name": "panel", "path": panel.path, "kind": "rs485"},
-                    {"name": "printer", "path": printer.path, "kind": "printer", "baudrate": 115200},
-                ],
-                "devices": [
-                    {"id": "dispenser-1", "kind": "dispenser", "port": "panel", "address": 4, "printer": "printer"},
-                ],
-            }
-        )
+        config = dispenser_config(panel.path, printer.path)
         try:
             async with booking_hall(tmp_path, devices=BRIDGED) as h:
                 made = await h.booking.submit(Book(make(1)))

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from qms.core import commands as c
-from qms.core.model import CallingConfig
+from qms.core.events import TicketCalled
+from qms.core.model import CallingConfig, WindowConfig, WindowKind
 from qms.service import HallService
 from qms.storage import SqliteStore
 from qms.voice import audio
-from qms.voice.announcer import Announcement, Announcer, ZoneQueue
+from qms.voice.announcer import KEEP_AUDIO, Announcement, Announcer, ZoneQueue
 from qms.voice.build import build_announcer
 from qms.voice.engine import SpeechEngine
 from qms.voice.pack import VoicePack
@@ -110,6 +111,74 @@ def test_a_recall_is_queued_again_and_said_again(tmp_path: Path) -> None:
     first, again = run(go)
     assert (first.ticket, first.recall) == ("B001", False)
     assert (again.ticket, again.recall, again.text) == ("B001", True, first.text)
+
+
+def test_a_waiting_calls_audio_outlives_many_calls_in_another_zone(tmp_path: Path) -> None:
+    """A busy zone's many calls must not push out the audio of a call still waiting in another."""
+    config = replace(QUICK, backlog=200)  # nothing dropped: the one waiting upstairs must be heard
+
+    async def go() -> tuple[list[str], list[tuple[Announcement, bytes | None]]]:
+        store = SqliteStore(tmp_path / "qms.db")
+        await store.open()
+        hall = always_open_hall()
+        hall = replace(hall, windows=tuple(replace(w, zone="upstairs") if w.id == "w3" else w for w in hall.windows))
+        service = HallService(hall, store)
+        await service.start()
+        announcer = Announcer(service, config, VoicePack(SpeechEngine("pyttsx3", rate=config.rate), tmp_path / "c"))
+        heard: list[tuple[Announcement, bytes | None]] = []
+        upstairs = asyncio.Event()
+
+        class Player:
+            def deliver(self, announcement: Announcement) -> None:  # fetches the audio when told to play
+                heard.append((announcement, announcer.audio(announcement.id)))
+                if announcement.zone == "upstairs" and len([a for a, _ in heard if a.zone == "upstairs"]) == 2:
+                    upstairs.set()
+
+        announcer.add_sink(Player())
+        await announcer.start()
+        try:
+            await asyncio.wait_for(announcer.ready.wait(), 60)
+            for _ in range(2 + KEEP_AUDIO + 8):
+                await service.submit(c.IssueTicket("social"))
+            ids = [t.id for t in service.hall.tickets()]
+            called = lambda ticket, window: TicketCalled(ticket, window, "staff", datetime.now(UTC), 1)  # noqa: E731
+            # upstairs: one call plays, the next waits for it; meanwhile the ground floor calls on and on
+            await announcer._announce(called(ids[0], "w3"))
+            await announcer._announce(called(ids[1], "w3"))
+            for ticket in ids[2:]:
+                await announcer._announce(called(ticket, "w1"))
+            await asyncio.wait_for(upstairs.wait(), 30)
+            return ids, heard
+        finally:
+            await announcer.stop()
+            await service.stop()
+            await store.close()
+
+    ids, heard = run(go)
+    said_upstairs = [(a, wav) for a, wav in heard if a.zone == "upstairs"]
+    assert [a.ticket_id for a, _ in said_upstairs] == ids[:2]
+    for announcement, wav in said_upstairs:
+        assert wav is not None and audio.wav_header(len(wav) - audio.HEADER_BYTES) == wav[: audio.HEADER_BYTES]
+        assert announcement.audio_url is not None
+
+
+def test_a_window_added_in_a_new_zone_is_announced_there(tmp_path: Path) -> None:
+    """The admin pages change the layout while the hall runs: a window in a waiting area the
+    hall did not have at start-up gets its calls announced in that area, and players find it."""
+
+    async def go() -> tuple[list[str], Announcement]:
+        async with announcing(tmp_path, voice=False) as (hall, announcer, sink):
+            annex = WindowConfig("w9", 9, WindowKind.GENERAL, zone="annex")
+            await hall.submit(c.ChangeLayout(replace(hall.config, windows=(*hall.config.windows, annex)), "windows"))
+            await hall.submit(c.OpenWindow("w9", "staff"))
+            await hall.submit(c.IssueTicket("social"))
+            await hall.submit(c.CallNext("w9"))
+            await sink.wait_for(1)
+            return announcer.zones, sink.got[0][1]
+
+    zones, announcement = run(go)
+    assert "annex" in zones
+    assert (announcement.zone, announcement.text) == ("annex", "请A001号到9号窗口办理")
 
 
 def test_a_call_needing_a_new_word_is_rendered_on_the_spot(tmp_path: Path) -> None:
