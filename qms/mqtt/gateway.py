@@ -39,6 +39,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 import aiomqtt
@@ -50,6 +51,7 @@ from qms.contract import (
     ContractError,
     DeviceState,
     PrintTicket,
+    Reconnect,
     ScreenState,
     ServerState,
     TakeTicket,
@@ -71,6 +73,7 @@ from qms.service.fanout import Subscription
 from .broker import NO_DELAY, BrokerAddress
 from .check_in import checked_in_text, refusal_text
 from .requests import StaffAccountLike, command_for, decode_for, success_message
+from .seq import SeqClock
 from .views import DisplayView, recent_by_zone, window_view, zone_lines
 
 log = logging.getLogger(__name__)
@@ -84,17 +87,6 @@ MAX_BACKOFF = 2.0  # a broker back after a restart may hold stale retained state
 REFUSALS_KEPT = 10_000
 TicketUrl = Callable[[str], str]
 V = TypeVar("V")
-
-
-class SeqClock:
-    """Strictly increasing sequence numbers: milliseconds since the epoch, +1 on a tie."""
-
-    def __init__(self) -> None:
-        self._last = 0
-
-    def next(self) -> int:
-        self._last = max(self._last + 1, time.time_ns() // 1_000_000)
-        return self._last
 
 
 class Gateway:
@@ -111,6 +103,7 @@ class Gateway:
         client_id: str | None = None,
         staff: Sequence[StaffAccountLike] = (),
         booking: CheckInDesk | None = None,
+        seq_file: Path | None = None,
     ) -> None:
         self.service = service
         self.booking = booking  # the hall's booking desk, for a dispenser's check-in (evt/checkin)
@@ -125,7 +118,7 @@ class Gateway:
         self.presence: dict[str, DeviceState] = {}
         self.stats = {"events": 0, "refused": 0, "published": 0, "connections": 0}
         self._client: aiomqtt.Client | None = None
-        self._seq = SeqClock()
+        self._seq = SeqClock(seq_file)  # with a file: above what an earlier run sent (seq.py)
         self._windows = {w.id: w for w in service.config.windows}
         self._displays: dict[str, tuple[DisplayView, WindowDisplay]] = {}
         self._screens: dict[str, ScreenState] = {}
@@ -184,7 +177,9 @@ class Gateway:
     # ---- the connection ----------------------------------------------------------------
 
     async def _connection_loop(self) -> None:
-        backoff = MIN_BACKOFF
+        # the wait grows also when the broker closes each connection at once (a second server of
+        # this hall with the same client id): the two would otherwise swap five times a second
+        retry = Reconnect(first=MIN_BACKOFF, most=MAX_BACKOFF, stable=10.0)
         a = self.address
         will = aiomqtt.Will(topics.server(self.hall_id), presence(ServerState.LOST), qos=1, retain=True)
         while True:
@@ -211,7 +206,7 @@ class Gateway:
                     self.stats["connections"] += 1
                     self.connected.set()
                     log.info("hall %s: connected to the broker at %s", self.hall_id, a.url())
-                    backoff = MIN_BACKOFF
+                    retry.connected(time.monotonic())
                     async for message in client.messages:
                         self._dispatch(message)
             except aiomqtt.MqttError as exc:
@@ -222,8 +217,10 @@ class Gateway:
             finally:
                 self._client = None
                 self.connected.clear()
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF)
+            wait, note = retry.lost(time.monotonic(), self.client_id)
+            if note:
+                log.warning("hall %s: the broker closed the connection%s; again in %.1f s", self.hall_id, note, wait)
+            await asyncio.sleep(wait)
 
     async def _republish(self, client: aiomqtt.Client) -> None:
         """Every retained state again: the broker may have lost it, or kept an older one, or

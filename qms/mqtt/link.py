@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 
 MQTT_DIR = "mqtt"
+SEQ_FILE = "display-seq"  # the displays' seq ceiling (seq.py)
 
 
 class BrokerMode(StrEnum):
@@ -125,6 +126,7 @@ class DeviceLink:
             ticket_url=self.ticket_url,
             staff=self.hall_file.staff,
             booking=self.booking,
+            seq_file=self.settings.data_dir / MQTT_DIR / SEQ_FILE,  # also with an external broker
         )
         await self.gateway.start()
         return what
