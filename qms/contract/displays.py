@@ -25,7 +25,9 @@ class DisplayState(StrEnum):
 @dataclass(frozen=True, slots=True)
 class WindowDisplay(_Json):
     """`window/<win>/display` (retained). `seq` grows with every new state of the topic
-    (milliseconds since the epoch, +1 within the same millisecond): a display drops a frame
+    (about the milliseconds since the epoch, +1 within the same millisecond; the server may run
+    up to an hour ahead of its clock to stay above what it sent before a restart, so a display
+    compares seqs and never reads them as times): a display drops a frame
     whose seq is not above the last one it showed, so a late or repeated one is harmless."""
 
     seq: int

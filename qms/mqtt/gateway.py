@@ -20,7 +20,8 @@ Theory of operation
 - Displays follow the hall's stored events (`HallService.subscribe`, fan-out after commit):
   an event marks windows and zones dirty, and their views are computed from the committed
   hall and published retained when they changed, each with a new `seq` (milliseconds since
-  the epoch, strictly increasing, so it keeps growing across restarts). Screens are
+  the epoch, strictly increasing, and above an earlier run's even after the clock was set
+  back: `seq.py`). Screens are
   coalesced (at most one publish per zone every `screen_interval` seconds); LED bars are
   published at once, since a citizen watches them for their number.
 - A layout change (`LayoutChanged`) recomputes every window's display (an idle bar names its
