@@ -147,7 +147,7 @@ def _jobs_argv(args: argparse.Namespace) -> list[str]:
 
 def _run(args: argparse.Namespace) -> int:
     from . import report
-    from .metrics import aggregate, summarise
+    from .metrics import aggregate
     from .runner import run
     from .scenario import load_scenario
 
@@ -158,7 +158,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"\r  replication {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     result = run(scenario, args.replications, args.seed, progress, args.jobs)
-    agg = aggregate([summarise(d, scenario.end) for d in result.days])
+    agg = aggregate(result.day_figures())
     print(report.table(result, agg))
     if args.csv is not None:
         args.csv.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .metrics import DayFigures, summarise
+from .metrics import DayFigures
 from .report import render_table
 from .runner import RunResult, run
 from .scenario import Scenario
@@ -52,8 +52,7 @@ def compare(
 ) -> tuple[RunResult, RunResult, str]:
     """Run both (in up to `jobs` processes) and return them with the comparison table."""
     ra, rb = run(a, replications, seed, jobs=jobs), run(b, replications, seed, jobs=jobs)
-    da = [summarise(d, a.end) for d in ra.days]
-    db = [summarise(d, b.end) for d in rb.days]
+    da, db = ra.day_figures(), rb.day_figures()
     classes = sorted({k for d in (*da, *db) for k in d.by_class})
     same_demand = a.demand == b.demand
     rows = [["figure", "A", "B", "B - A (95% CI)", ""]]

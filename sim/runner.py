@@ -17,6 +17,7 @@ from qms.core.model import Channel, PriorityClass
 from .citizens import Citizen
 from .day import DayResult, HallDay, ShiftChange, StaffMove
 from .distributions import Categorical
+from .metrics import DayFigures, summarise
 from .parallel import replicate
 from .scenario import Demand, Scenario, Staffing
 
@@ -84,6 +85,14 @@ class RunResult:
     scenario: Scenario
     seed: int
     days: tuple[DayResult, ...]
+    figures: tuple[DayFigures, ...] = ()  # each day's, when worked out beside it (`run`)
+
+    def day_figures(self) -> list[DayFigures]:
+        """Each day's figures, for the report: those `run` worked out in its worker processes,
+        else worked out now."""
+        if len(self.figures) == len(self.days):
+            return list(self.figures)
+        return [summarise(day, self.scenario.end) for day in self.days]
 
 
 def replication(job: tuple[Scenario, int, int]) -> DayResult:
@@ -91,6 +100,12 @@ def replication(job: tuple[Scenario, int, int]) -> DayResult:
     day whichever process runs it (see parallel.py)."""
     scenario, seed, r = job
     return run_day(scenario, citizens_for(scenario, seed, r))
+
+
+def figured_replication(job: tuple[Scenario, int, int]) -> tuple[DayResult, DayFigures]:
+    """`replication` and the day's figures, both worked out in the worker process."""
+    day = replication(job)
+    return day, summarise(day, job[0].end)
 
 
 def run(
@@ -101,5 +116,5 @@ def run(
     jobs: int | None = None,
 ) -> RunResult:
     """`replications` independent days of `scenario`, in up to `jobs` processes (default: every core)."""
-    days = replicate(replication, [(scenario, seed, r) for r in range(replications)], jobs, progress)
-    return RunResult(scenario, seed, tuple(days))
+    done = replicate(figured_replication, [(scenario, seed, r) for r in range(replications)], jobs, progress)
+    return RunResult(scenario, seed, tuple(day for day, _ in done), tuple(figures for _, figures in done))

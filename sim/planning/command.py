@@ -36,13 +36,13 @@ def plan(args: argparse.Namespace) -> int:
         output.write_csv(result, args.csv)
         print(f"\nwrote {args.csv}")
     if args.html is not None:
-        from ..metrics import aggregate, summarise
+        from ..metrics import aggregate
         from ..report import html_report
         from ..runner import RunResult
 
         planned = RunResult(dataclasses.replace(scenario, staffing=result.staffing), args.seed, result.final.days)
         try:
-            page = html_report(planned, aggregate([summarise(d, scenario.end) for d in planned.days]))
+            page = html_report(planned, aggregate(planned.day_figures()))
         except ImportError:
             return _usage("the HTML report needs matplotlib: pip install 'qms[sim]'")
         args.html.write_text(output.html_page(page, result), encoding="utf-8")

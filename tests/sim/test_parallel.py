@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from sim.day import DayResult
+from sim.metrics import summarise
 from sim.parallel import cores, replicate
 from sim.runner import run
 from sim.scenario import load_scenario
@@ -14,7 +15,10 @@ from .conftest import STREET
 
 
 def _days(jobs: int) -> list[DayResult]:
-    return list(run(load_scenario(STREET), replications=3, seed=5, jobs=jobs).days)
+    result = run(load_scenario(STREET), replications=3, seed=5, jobs=jobs)
+    # the figures worked out in the workers are those of the days that came back
+    assert result.day_figures() == [summarise(day, result.scenario.end) for day in result.days]
+    return list(result.days)
 
 
 def test_jobs_change_the_time_not_the_figures():
