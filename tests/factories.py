@@ -64,9 +64,11 @@ def small_hall(
 
 
 def always_open_hall(**kwargs: object) -> HallConfig:
-    """`small_hall` open around the clock, for tests that must not depend on the time of day."""
+    """`small_hall` open around the clock and issuing every service at any hour (no time
+    bands: the tax service's end at 17:00), for tests that must not depend on the time of day."""
     day = DayHours(((time(0), time(23, 59, 59)),))
     config = small_hall(**kwargs)  # type: ignore[arg-type]
     from dataclasses import replace
 
-    return replace(config, hours=Hours(weekly=(day,) * 7))
+    services = tuple(replace(s, bands=()) for s in config.services)
+    return replace(config, hours=Hours(weekly=(day,) * 7), services=services)
