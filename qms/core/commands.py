@@ -88,6 +88,16 @@ class Reactivate:
 
 
 @value
+class CancelTicket:
+    """取消排队: the citizen leaves the queue (from the ticket's page). Only a waiting ticket
+    can be cancelled; one already called is the window's to end."""
+
+    ticket: str
+    reason: str = ""
+    actor: str = ""
+
+
+@value
 class StartService:
     window: str
     actor: str = ""
@@ -177,6 +187,7 @@ Command = (
     | Recall
     | MarkNoShow
     | Reactivate
+    | CancelTicket
     | StartService
     | FinishService
     | Transfer

@@ -78,6 +78,7 @@ class Efficiency:
     waiting: int
     handled: int  # cases handled: tickets finished
     no_shows: int
+    cancelled: int  # left the queue themselves (取消排队): not waiting, not no-shows
     avg_wait_minutes: float | None
     avg_handling_minutes: float | None
     slots: tuple[Slot, ...]
@@ -171,6 +172,7 @@ def efficiency(hall: Hall, now: datetime, ratings: Iterable[RatingLevel] = ()) -
         waiting=sum(1 for t in tickets if t.state is TicketState.WAITING),
         handled=sum(1 for t in tickets if t.state is TicketState.FINISHED),
         no_shows=sum(1 for t in tickets if t.state is TicketState.NO_SHOW),
+        cancelled=sum(1 for t in tickets if t.state is TicketState.CANCELLED),
         avg_wait_minutes=average_minutes(c - t.issued_at for t, c in calls),
         avg_handling_minutes=average_minutes(s.handling for s in steps),
         slots=slots((hall.local(t.issued_at) for t in tickets), (hall.local(c) for _, c in calls), opens),

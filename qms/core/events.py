@@ -90,6 +90,16 @@ class TicketHeld:
 
 
 @value
+class TicketCancelled:
+    """The citizen left the queue (CancelTicket); `by` is who asked ("web": the ticket's page)."""
+
+    ticket_id: str
+    at: datetime
+    by: str = ""
+    reason: str = ""
+
+
+@value
 class TicketExpired:
     ticket_id: str
     at: datetime
@@ -176,6 +186,7 @@ Event = (
     | TicketNoShow
     | TicketReactivated
     | TicketHeld
+    | TicketCancelled
     | TicketExpired
     | WindowOpened
     | WindowPaused
@@ -198,6 +209,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TicketNoShow,
         TicketReactivated,
         TicketHeld,
+        TicketCancelled,
         TicketExpired,
         WindowOpened,
         WindowPaused,

@@ -230,6 +230,8 @@ class Hall:
             return [self._emit(issuing.issue_ticket(self, command, now))]
         if isinstance(command, c.Reactivate):
             return [self._emit(self._reactivate(command, now))]
+        if isinstance(command, c.CancelTicket):
+            return self._cancel(command, now)
         if isinstance(command, c.RateService):
             return [self._emit(rating.rate(self, command, now))]
         if isinstance(command, c.RequestHelp):
@@ -250,6 +252,18 @@ class Hall:
         rules.check_ticket("TicketReactivated", card.state, card.issued.number)
         keep = self.config.policy.reactivation is Reactivation.KEEP_PLACE
         return e.TicketReactivated(card.issued.id, card.queued_at if keep else now, now)
+
+    def _cancel(self, cmd: c.CancelTicket, now: datetime) -> list[e.Event]:
+        card = self._card(cmd.ticket)
+        if card.state is TicketState.CANCELLED:  # asked again (a retried tap): nothing more to do
+            return []
+        if card.state is not TicketState.WAITING:
+            number = card.issued.number
+            raise IllegalTransition(
+                f"ticket {number} is {card.state.value}: only a waiting ticket can be cancelled",
+                code="ticket_" + card.state.value,
+            )
+        return [self._emit(e.TicketCancelled(card.issued.id, now, cmd.actor, cmd.reason))]
 
     # ---- window actions ----------------------------------------------------------------
 
@@ -467,6 +481,12 @@ class Hall:
         card.state = TicketState.HELD
         self._window_freed(event.window, event.at)
 
+    def _ticket_cancelled(self, event: e.TicketCancelled) -> None:
+        card = self._move(event, event.ticket_id)
+        card.state = TicketState.CANCELLED
+        card.finished_at = event.at
+        self.line.remove(card.issued.id)
+
     def _ticket_expired(self, event: e.TicketExpired) -> None:
         card = self._move(event, event.ticket_id)
         card.state = TicketState.EXPIRED
@@ -611,6 +631,7 @@ _APPLY: dict[type, Callable[[Hall, Any], None]] = {
     e.TicketNoShow: Hall._ticket_no_show,
     e.TicketReactivated: Hall._ticket_reactivated,
     e.TicketHeld: Hall._ticket_held,
+    e.TicketCancelled: Hall._ticket_cancelled,
     e.TicketExpired: Hall._ticket_expired,
     e.WindowOpened: Hall._window_opened,
     e.WindowPaused: Hall._window_paused,

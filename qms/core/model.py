@@ -53,8 +53,8 @@ PRIORITY_ORDER: tuple[PriorityClass, ...] = tuple(PriorityClass)
 
 
 class TicketState(StrEnum):
-    """Where a ticket is in its life. FINISHED, NO_SHOW and EXPIRED end it (a no-show can be
-    reactivated the same day when the citizen comes back)."""
+    """Where a ticket is in its life. FINISHED, NO_SHOW, CANCELLED and EXPIRED end it (a
+    no-show can be reactivated the same day when the citizen comes back)."""
 
     WAITING = "waiting"
     CALLED = "called"
@@ -62,10 +62,11 @@ class TicketState(StrEnum):
     HELD = "held"  # parked by a window (citizen fetches a document) 挂起
     NO_SHOW = "no_show"  # 过号
     FINISHED = "finished"
+    CANCELLED = "cancelled"  # 已取消: the citizen left the queue before being called
     EXPIRED = "expired"  # still open when the next business day began
 
 
-TERMINAL_STATES = frozenset({TicketState.FINISHED, TicketState.NO_SHOW, TicketState.EXPIRED})
+TERMINAL_STATES = frozenset({TicketState.FINISHED, TicketState.NO_SHOW, TicketState.CANCELLED, TicketState.EXPIRED})
 
 
 class Outcome(StrEnum):

@@ -61,6 +61,7 @@ class ReportRow:
     tickets: int
     finished: int
     no_shows: int
+    cancelled: int  # 取消排队: the citizen left the queue; neither served nor a no-show
     wait_p50: float | None
     wait_p90: float | None
     handling_p50: float | None
@@ -203,6 +204,7 @@ def daily_report(
                 tickets=len(group),
                 finished=sum(1 for t in group if t.state is TicketState.FINISHED),
                 no_shows=sum(1 for t in group if t.state is TicketState.NO_SHOW),
+                cancelled=sum(1 for t in group if t.state is TicketState.CANCELLED),
                 wait_p50=_minutes(percentile(waits, 50)),
                 wait_p90=_minutes(percentile(waits, 90)),
                 handling_p50=_minutes(percentile(spans, 50)),

@@ -45,6 +45,7 @@ TICKET_MOVES: dict[str, frozenset[TicketState]] = {
     "TicketNoShow": frozenset({T.CALLED}),
     "TicketReactivated": frozenset({T.NO_SHOW}),
     "TicketHeld": frozenset({T.CALLED, T.SERVING}),
+    "TicketCancelled": frozenset({T.WAITING}),  # once called, the window ends it
     "TicketExpired": OPEN_STATES,
 }
 

@@ -48,6 +48,7 @@ from . import (
     halls,
     screen,
     templating,
+    ticket_cancel,
     ticket_rating,
     tickets,
     voice,
@@ -92,6 +93,7 @@ def routes() -> list[BaseRoute]:
                 Route("/halls/{hall}/tickets/{id}", tickets.show, methods=["GET"]),
                 Route("/halls/{hall}/tickets/{id}/reactivate", tickets.reactivate, methods=["POST"]),
                 Route("/halls/{hall}/tickets/{id}/rating", ticket_rating.rating, methods=["GET", "POST"]),
+                Route("/halls/{hall}/tickets/{id}/cancel", ticket_cancel.cancel, methods=["POST"]),
                 WebSocketRoute("/halls/{hall}/events", events.hall_events),
                 *voice.routes(),
                 # online booking (bookings.py, booking_admin.py)

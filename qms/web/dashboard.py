@@ -51,6 +51,7 @@ def efficiency_view(figures: Efficiency) -> dict[str, Any]:
         "waiting": figures.waiting,
         "handled": figures.handled,
         "no_shows": figures.no_shows,
+        "cancelled": figures.cancelled,
         "avg_wait_minutes": figures.avg_wait_minutes,
         "avg_handling_minutes": figures.avg_handling_minutes,
         "slots": [{"start": s.start.strftime("%H:%M"), "taken": s.taken, "called": s.called} for s in figures.slots],

@@ -31,7 +31,7 @@ from .state import hall_service, web_state
 MAX_DAYS = 31
 
 COLUMNS = (
-    "key", "name", "tickets", "finished", "no_shows", "wait_p50", "wait_p90",
+    "key", "name", "tickets", "finished", "no_shows", "cancelled", "wait_p50", "wait_p90",
     "handling_p50", "handling_p90", "ratings", "bad_ratings", "good_share",
 )  # fmt: skip
 

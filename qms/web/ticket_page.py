@@ -12,8 +12,9 @@ number, service, state, window, people ahead and wait, never an ID number or a p
 
 With the ticket's key in the address (`?k=`, what the printed and shown QR codes carry) the
 page also offers 好差评 once a step has ended (`ticket_rating.py`): five levels, 非常满意 to
-非常不满意. Without it, or with a wrong one, the page shows the status only: ticket ids are
-guessable, keys are not.
+非常不满意; and, while the ticket waits, 取消排队 (`ticket_cancel.py`), after a confirmation.
+Without it, or with a wrong one, the page shows the status only: ticket ids are guessable,
+keys are not.
 
 `/t/{hall}/{ticket}/qr.svg` is the QR code of the page's own address, drawn server-side,
 for the kiosk's confirmation; given the ticket's key (`?k=`) it puts the key in the address.
@@ -108,8 +109,10 @@ async def status_page(request: Request) -> Response:
         "api": f"/api/v1/halls/{config.id}/tickets/{ticket.id}",
         "events": f"/api/v1/halls/{config.id}/events",
         "rating": None,
+        "cancel": None,
     }
     if keyed:
+        settings["cancel"] = {"api": f"/api/v1/halls/{config.id}/tickets/{ticket.id}/cancel", "key": key}
         settings["rating"] = {
             "api": f"/api/v1/halls/{config.id}/tickets/{ticket.id}/rating",
             "key": key,

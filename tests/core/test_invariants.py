@@ -53,6 +53,7 @@ step = st.one_of(
     st.tuples(st.just("hold"), window),
     st.tuples(st.just("unhold"), window, pick),
     st.tuples(st.just("reactivate"), pick),
+    st.tuples(st.just("cancel"), pick),
 )
 steps = st.lists(st.tuples(step, st.integers(min_value=0, max_value=300)), max_size=80)
 
@@ -102,6 +103,8 @@ def command_for(hall: Hall, action: tuple[object, ...], now_index: int) -> c.Com
             return c.UnholdTicket(str(w), nth(k))
         case ("reactivate", k):
             return c.Reactivate(nth(k))
+        case ("cancel", k):
+            return c.CancelTicket(nth(k), actor="web")
     raise AssertionError(kind)
 
 
@@ -199,6 +202,6 @@ def test_random_days_keep_every_invariant(sequence: list[tuple[tuple[object, ...
     assert snapshot(replayed) == snapshot(hall)
     # the next day every open ticket has an end
     hall.advance(now + timedelta(days=1))
-    ended = {TicketState.FINISHED, TicketState.EXPIRED, TicketState.NO_SHOW}
+    ended = {TicketState.FINISHED, TicketState.EXPIRED, TicketState.NO_SHOW, TicketState.CANCELLED}
     assert all(t.state in ended for t in hall.yesterday.values())
     assert len(hall.yesterday) == len(replayed.tickets())

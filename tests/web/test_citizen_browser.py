@@ -1,7 +1,8 @@
 """The citizen pages in real Chromium against a real `qms demo --around-the-clock`: take a
 ticket at the kiosk (1080x1920 portrait, and in elderly mode), follow it on its status page
 on a phone, see the call reach the page within a second, and the page recover by itself
-after a server restart. Screenshots go to test-artifacts/."""
+after a server restart; leave the queue (取消排队) from a phone ticket's keyed page.
+Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -124,6 +125,24 @@ def test_kiosk_ticket_then_its_status_page_follows_the_call_and_a_restart(
 
         # the kiosk recovered by itself too
         expect(kiosk.locator("#conn")).to_have_class("conn online", timeout=15_000)
+
+        # 取消排队 on the keyed page of a phone ticket: asked first, then gone from the kiosk's count
+        filing = kiosk.locator('.service[data-service="tax-filing"]')
+        taken = hall.http.post("/tickets", json={"service": "tax-filing", "channel": "mobile"}).json()["ticket"]
+        expect(filing).to_have_attribute("data-waiting", "1")
+        phone = open_live(browser, f"{hall.base}/t/{HALL}/{taken['id']}?k={taken['key']}", errors, PHONE_VIEW)
+        phone.locator("#cancel-open").click()
+        expect(phone.locator("#cancel-confirm")).to_be_visible()
+        phone.locator("#cancel-keep").click()  # changed their mind: nothing happens
+        expect(phone.locator("#cancel-confirm")).to_be_hidden()
+        phone.locator("#cancel-open").click()
+        shot(phone, "ticket-cancel-confirm")
+        phone.locator("#cancel-go").click()
+        expect(phone.locator("#ticket")).to_have_attribute("data-state", "cancelled")
+        expect(phone.locator("#state-zh")).to_have_text("已取消排队，如需办理请重新取号")
+        expect(phone.locator("#cancel")).to_be_hidden()
+        expect(filing).to_have_attribute("data-waiting", "0")
+        shot(phone, "ticket-cancelled")
         hall.issue("pension")
         expect(pension).to_have_attribute("data-waiting", "2")  # 3 taken, our own gone, plus this one
         assert errors == []

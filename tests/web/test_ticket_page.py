@@ -50,6 +50,7 @@ async def test_the_status_page_shows_the_ticket_and_nothing_personal(api: Api) -
         "api": f"/api/v1/halls/{HALL}/tickets/{mine['id']}",
         "events": f"/api/v1/halls/{HALL}/events",
         "rating": None,  # no key in the address: status only
+        "cancel": None,
     }
     near = await api.client.get(f"/t/{HALL}/{mine['id']}?near=0")
     assert embedded(near.text, "ticket-settings")["near"] == 0

@@ -19,7 +19,7 @@
   };
   var TICKET_STATES = {
     waiting: "等候中 Waiting", called: "已呼叫 Called", serving: "办理中 Serving", held: "挂起 Held",
-    no_show: "过号 No-show", finished: "已办结 Finished", expired: "已过期 Expired",
+    no_show: "过号 No-show", finished: "已办结 Finished", cancelled: "已取消 Cancelled", expired: "已过期 Expired",
   };
   var OUTCOMES = {
     completed: "办结", accepted: "受理", incomplete: "材料不全", rejected: "不予受理", transferred: "转移",

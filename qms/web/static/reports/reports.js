@@ -75,7 +75,7 @@
       $("caption").textContent = data.day;
       if (data.rows.length === 0) {
         var tr = document.createElement("tr");
-        cell(tr, "当天没有数据 Nothing on this day", "muted").colSpan = 9;
+        cell(tr, "当天没有数据 Nothing on this day", "muted").colSpan = 10;
         body.appendChild(tr);
       }
       data.rows.forEach(function (r) {
@@ -85,6 +85,7 @@
         cell(tr, r.tickets, "num");
         cell(tr, r.finished, "num");
         cell(tr, r.no_shows, "num");
+        cell(tr, r.cancelled, "num");
         cell(tr, pair(r.wait_p50, r.wait_p90), "num");
         cell(tr, pair(r.handling_p50, r.handling_p90), "num");
         cell(tr, r.ratings, "num");

@@ -11,7 +11,9 @@
  *
  * With the ticket's key (settings.rating, only when the address carries a valid one) the page
  * offers 好差评 while the server says the last step can be rated, and posts the chosen level
- * once; the server's refusal (already rated, too late) is shown in plain words.
+ * once; the server's refusal (already rated, too late) is shown in plain words. With it the
+ * page also offers 取消排队 while the ticket waits: a confirmation first, then one POST; the
+ * answer is the ticket as it stands (cancelled), shown at once.
  */
 (function () {
   "use strict";
@@ -45,6 +47,8 @@
         return ["办理完毕，感谢您的耐心等候", "Finished. Thank you for waiting"];
       case "no_show":
         return ["已过号，请到窗口或咨询台说明", "Missed: please ask at a window or the information desk"];
+      case "cancelled":
+        return ["已取消排队，如需办理请重新取号", "Cancelled: you left the queue. Take a new ticket if you come later"];
       case "expired":
         return ["号票已过期", "This ticket has expired"];
       default:
@@ -71,7 +75,8 @@
     el("eta").textContent = t.eta_minutes === null || t.eta_minutes === undefined ? "—" : String(t.eta_minutes);
     el("near").hidden = !(waiting && t.people_ahead <= settings.near);
     el("updated").textContent = clock.format(new Date()); // the hall's time, wherever the phone is
-    ended = t.state === "finished" || t.state === "expired";
+    ended = t.state === "finished" || t.state === "expired" || t.state === "cancelled";
+    if (leave) el("cancel").hidden = !waiting;
     // a step ends when the state changes (finished, or back to waiting after a transfer)
     if (rating && t.state !== lastState) { lastState = t.state; rated(); }
   }
@@ -132,6 +137,55 @@
     Array.prototype.forEach.call(document.querySelectorAll(".level"), function (b) {
       b.addEventListener("click", function () { rate(b.getAttribute("data-level")); });
     });
+  }
+
+  // -- 取消排队 -------------------------------------------------------------------------------
+
+  var leave = settings.cancel;
+  var LEAVE_REFUSALS = {
+    ticket_called: ["已叫号，请到窗口办理；如不办理请告知工作人员", "You have been called: go to the window, or tell the staff"],
+    ticket_serving: ["正在办理，不能取消", "Being served: it can no longer be cancelled"],
+    ticket_held: ["业务暂挂中，请告知窗口工作人员", "On hold at a window: please tell the staff there"],
+    invalid_ticket_key: ["此链接不能取消，请扫描号票上的二维码", "This link cannot cancel: scan the QR code on your ticket"],
+  };
+
+  function asking(on) {
+    el("cancel-confirm").hidden = !on;
+    el("cancel-open").hidden = on;
+    if (on) el("cancel-problem").hidden = true;
+  }
+
+  function leaveProblem(text) {
+    el("cancel-problem").hidden = false;
+    el("cancel-problem-zh").textContent = text[0];
+    el("cancel-problem-en").textContent = text[1];
+  }
+
+  function cancelTicket() {
+    var go = el("cancel-go");
+    if (go.disabled) return;
+    go.disabled = true;
+    fetch(leave.api, {
+      method: "POST", cache: "no-store",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ key: leave.key }),
+    })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        asking(false);
+        if (res.ok) { show(res.body.ticket); return; }
+        var error = res.body.error || {};
+        leaveProblem(LEAVE_REFUSALS[error.code] || [error.message || "未能取消", "Could not cancel"]);
+        refresh();
+      })
+      .catch(function () { leaveProblem(["网络不通，请稍后再试", "No connection: please try again"]); })
+      .then(function () { go.disabled = false; });
+  }
+
+  if (leave) {
+    el("cancel-open").addEventListener("click", function () { asking(true); });
+    el("cancel-keep").addEventListener("click", function () { asking(false); });
+    el("cancel-go").addEventListener("click", cancelTicket);
   }
 
   function conn(state, zh, en) {
