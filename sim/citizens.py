@@ -19,6 +19,7 @@ class Outcome(StrEnum):
     SERVED = "served"
     NO_SHOW = "no_show"  # called, never came to the window (过号)
     WALKED_AWAY = "walked_away"  # gave up waiting before being called (then a no-show when called)
+    CANCELLED = "cancelled"  # gave up waiting and cancelled the ticket on the phone (取消排队): out of line
     REFUSED = "refused"  # the dispenser refused a ticket (closed, daily cap, band quota)
     UNSERVED = "unserved"  # still waiting or at a window when the simulated day ended
 
@@ -37,6 +38,7 @@ class Citizen:
     patience: float | None = None  # seconds of waiting before giving up; None: waits for ever
     absent: bool = False  # will not answer a call (stepped out, left)
     appointment: float | None = None  # booked time (seconds of the day) of a booking check-in
+    cancels: bool = False  # on giving up, cancels the ticket (the hall takes it out of line) instead of just leaving
     # filled in by the run
     ticket: str = ""
     number: str = ""
@@ -68,6 +70,7 @@ class Citizen:
             self.patience,
             self.absent,
             self.appointment,
+            self.cancels,
         )
 
 

@@ -31,6 +31,7 @@ def _figures(classes: list[str]) -> list[tuple[str, Pick, float]]:
         ("served", lambda d: d.overall.served, 1),
         ("no-shows", lambda d: d.overall.no_shows, 1),
         ("walked away", lambda d: d.overall.walked_away, 1),
+        ("cancelled", lambda d: d.overall.cancelled, 1),
         ("refused at the dispenser", lambda d: d.overall.refused, 1),
         ("hall utilisation, %", lambda d: d.hall_utilisation, 100),
         ("peak waiting (max over slots)", lambda d: max(d.max_queue_by_slot.values(), default=0), 1),

@@ -11,7 +11,8 @@ in the server:
   and the staff press finish (`FinishService`) and call the next ticket; a citizen who does
   not come (absent, or walked away while waiting) is recalled and made a no-show by the
   hall's own timers (`next_deadline()` / `advance()`), or by hand if the hall has no
-  automatic recall;
+  automatic recall; one who gives up and cancels the ticket on the phone (`cancels`, as a
+  replayed day's 取消排队 does) sends `CancelTicket`, and the hall takes it out of line;
 - staff open, pause (lunch) and close windows by their schedule; a window that is busy when
   its staff should leave finishes its citizen first.
 
@@ -249,9 +250,18 @@ class HallDay:
                 self._call_next(best)
 
     def _give_up(self, citizen: Citizen) -> None:
-        if citizen.called is None and citizen.outcome is Outcome.UNSERVED:
-            # the hall does not know: the ticket stays in line and becomes a no-show when called
-            citizen.walked_away = True
+        if citizen.called is not None or citizen.outcome is not Outcome.UNSERVED:
+            return
+        if citizen.cancels:  # 取消排队 on the phone: the hall takes the ticket out of line
+            try:
+                self._handle(c.CancelTicket(citizen.ticket, actor="citizen"))
+            except QmsError:
+                return  # the ticket ended meanwhile (the day closed)
+            citizen.outcome = Outcome.CANCELLED
+            citizen.finished = self.env.now
+            return
+        # the hall does not know: the ticket stays in line and becomes a no-show when called
+        citizen.walked_away = True
 
     def _at_window(self, window: str, citizen: Citizen) -> None:
         if self.hall.window_state(window) != (WindowState.CALLING, citizen.ticket):

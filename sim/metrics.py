@@ -33,6 +33,7 @@ class GroupFigures:
     within_30: float
     no_shows: int
     walked_away: int
+    cancelled: int  # gave up and cancelled the ticket (取消排队)
     refused: int
     unserved: int
 
@@ -67,6 +68,7 @@ def _group(citizens: list[Citizen]) -> GroupFigures:
         within_30=sum(1 for w in waits if w <= 30) / n if n else math.nan,
         no_shows=count[Outcome.NO_SHOW],
         walked_away=count[Outcome.WALKED_AWAY],
+        cancelled=count[Outcome.CANCELLED],
         refused=count[Outcome.REFUSED],
         unserved=count[Outcome.UNSERVED],
     )

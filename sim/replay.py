@@ -136,6 +136,12 @@ def _read(ev: e.Event, t: float, citizens: dict[str, Citizen]) -> None:
             cz.finished = t
             cz.handling = t - (cz.started or cz.called or t)
             cz.outcome = Outcome.SERVED
+    elif type(ev) is e.TicketCancelled and ev.ticket_id in citizens:
+        cz = citizens[ev.ticket_id]  # left the queue after this long: replayed as the same cancel
+        cz.patience = t - cz.arrive
+        cz.cancels = True
+        cz.finished = t
+        cz.outcome = Outcome.CANCELLED
     elif type(ev) is e.TicketNoShow and ev.ticket_id in citizens:
         cz = citizens[ev.ticket_id]
         cz.absent = True

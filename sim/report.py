@@ -38,7 +38,10 @@ def _f(iv: Interval, digits: int = 1, percent: bool = False) -> str:
     return text + ("%" if percent else "")
 
 
-_HEAD = ("tickets", "served", "mean", "p50", "p90", "p95", "≤15min", "≤30min", "no-show", "walked", "refused")
+_HEAD = (
+    *("tickets", "served", "mean", "p50", "p90", "p95", "≤15min", "≤30min"),
+    *("no-show", "walked", "cancelled", "refused"),
+)
 
 
 def _row(label: str, g: dict[str, Interval]) -> list[str]:
@@ -54,6 +57,7 @@ def _row(label: str, g: dict[str, Interval]) -> list[str]:
         _f(g["within_30"], 0, True),
         _f(g["no_shows"], 0),
         _f(g["walked_away"], 0),
+        _f(g["cancelled"], 0),
         _f(g["refused"], 0),
     ]
 

@@ -82,3 +82,39 @@ def test_replay_command_prints_recorded_and_what_if(tmp_path, capsys):
     assert code == 0
     assert "recorded" in out and "simulated as it was" in out and "simulated more-general.toml" in out
     assert "mean wait, min" in out
+
+
+def test_a_recorded_cancel_is_replayed_as_the_same_cancel(tmp_path):
+    """Citizens who gave up and cancelled on the phone (取消排队) leave the line in the recording
+    and in the replay alike: never called, no window time lost on recalls."""
+    db = tmp_path / "qms.sqlite3"
+    scenario = load_scenario(STREET)
+    citizens = citizens_for(scenario, 3, 0)
+    for cz in citizens:
+        cz.cancels = cz.patience is not None
+    records = []
+    day = HallDay(
+        scenario.hall,
+        scenario.origin,
+        citizens,
+        shift_changes(scenario.staffing),
+        recorder=lambda at, cmd, events: records.append(Record(at, cmd, tuple(events), actor="sim")),
+    )
+    day.run(scenario.end)
+    cancelled = [cz for cz in citizens if cz.outcome is Outcome.CANCELLED]
+    assert cancelled and all(cz.called is None for cz in cancelled)
+    assert all(day.hall.ticket(cz.ticket).state.value == "cancelled" for cz in cancelled)
+
+    async def store():
+        s = SqliteStore(db)
+        await s.open()
+        await s.append(scenario.hall.id, records)
+        await s.close()
+
+    asyncio.run(store())
+    recorded = recorded_day(scenario.hall, load_commands(db, scenario.hall.id))
+    assert sum(cz.outcome is Outcome.CANCELLED for cz in recorded.citizens) == len(cancelled)
+    again = simulate(scenario.hall, recorded)
+    replayed = [cz for cz in again.citizens if cz.outcome is Outcome.CANCELLED]
+    assert abs(len(replayed) - len(cancelled)) <= 0.2 * len(cancelled) + 2
+    assert all(cz.called is None for cz in replayed)
