@@ -88,9 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     hall_file = load_hall(args.config)
     if getattr(args, "around_the_clock", False):
-        always = DayHours(((time(0), time(23, 59, 59)),))
-        hall = dataclasses.replace(hall_file.hall, hours=Hours(weekly=(always,) * 7))
-        hall_file = dataclasses.replace(hall_file, hall=hall)
+        hall_file = around_the_clock(hall_file)
     settings = load_settings(data_dir=args.data, host=args.host, port=args.port, log_level=args.log_level)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = build_app(hall_file, settings)
@@ -211,3 +209,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def around_the_clock(hall_file: HallFile) -> HallFile:
+    """The hall of `qms demo --around-the-clock`: open every day around the clock, and every
+    service issued at any hour (its time bands lifted), so that it can be tried in the evening."""
+    always = DayHours(((time(0), time(23, 59, 59)),))
+    anytime = tuple(dataclasses.replace(s, bands=()) for s in hall_file.hall.services)
+    hall = dataclasses.replace(hall_file.hall, hours=Hours(weekly=(always,) * 7), services=anytime)
+    return dataclasses.replace(hall_file, hall=hall)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from qms.cli import around_the_clock
 from qms.config import HallFile, Role, load_hall
+from qms.core.commands import IssueTicket
+from qms.core.hall import Hall
 from qms.core.model import ID_PATTERN, WindowKind, serves
 from qms.passwords import verify_password
 
@@ -116,3 +120,13 @@ def test_street_office_is_production_style() -> None:
     assert hall.calling.auto_recall_seconds is None
     assert all(a.password_hash.startswith("$argon2id$") for a in hall_file.staff)
     assert all(verify_password(a.password_hash, "change-me") for a in hall_file.staff)
+
+
+def test_the_demo_around_the_clock_issues_every_service_at_any_hour() -> None:
+    """`make run` is tried in the evening too: no closed hours, and no time bands."""
+    demo = around_the_clock(loaded("qingyuan.toml"))
+    hall = Hall(demo.hall)
+    evening = datetime(2026, 11, 22, 21, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Sunday night
+    for service in ("exit-entry", "property-transfer", "housing-fund-loan", "pension"):
+        assert hall.handle(IssueTicket(service), evening)
+    assert demo.staff == loaded("qingyuan.toml").staff and demo.devices == loaded("qingyuan.toml").devices
