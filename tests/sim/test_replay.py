@@ -17,10 +17,14 @@ from sim.scenario import load_scenario
 from .conftest import STREET
 
 
-def _store_a_day(path):
-    """Simulate a street-office day and store each command as the server would."""
+def _store_a_day(path, cancels=False):
+    """Simulate a street-office day and store each command as the server would; with `cancels`,
+    the citizens who give up cancel their tickets (取消排队). Returns the scenario, the citizens
+    as the day left them, and the hall at the end of the day."""
     scenario = load_scenario(STREET)
     citizens = citizens_for(scenario, 3, 0)
+    for cz in citizens:
+        cz.cancels = cancels and cz.patience is not None
     records = []
     day = HallDay(
         scenario.hall,
@@ -38,12 +42,12 @@ def _store_a_day(path):
         await s.close()
 
     asyncio.run(store())
-    return scenario, citizens
+    return scenario, citizens, day.hall
 
 
 def test_recorded_day_gives_back_the_citizens_and_their_times(tmp_path):
     db = tmp_path / "qms.sqlite3"
-    scenario, citizens = _store_a_day(db)
+    scenario, citizens, _hall = _store_a_day(db)
     log = load_commands(db, scenario.hall.id)
     day = recorded_day(scenario.hall, log)
     issued = [cz for cz in citizens if cz.outcome is not Outcome.REFUSED]
@@ -60,7 +64,7 @@ def test_recorded_day_gives_back_the_citizens_and_their_times(tmp_path):
 
 def test_replay_as_it_was_comes_close_to_the_recorded_day(tmp_path):
     db = tmp_path / "qms.sqlite3"
-    scenario, _citizens = _store_a_day(db)
+    scenario, _citizens, _hall = _store_a_day(db)
     day = recorded_day(scenario.hall, load_commands(db, scenario.hall.id))
     again = simulate(scenario.hall, day)
     served_then = sum(cz.outcome is Outcome.SERVED for cz in day.citizens)
@@ -70,7 +74,7 @@ def test_replay_as_it_was_comes_close_to_the_recorded_day(tmp_path):
 
 def test_replay_command_prints_recorded_and_what_if(tmp_path, capsys):
     db = tmp_path / "qms.sqlite3"
-    scenario, _ = _store_a_day(db)
+    scenario, _, _ = _store_a_day(db)
     hall_file = scenario.source.parent / "../../examples/street-office.toml"
     what_if = tmp_path / "more-general.toml"
     text = hall_file.read_text(encoding="utf-8")
@@ -88,30 +92,11 @@ def test_a_recorded_cancel_is_replayed_as_the_same_cancel(tmp_path):
     """Citizens who gave up and cancelled on the phone (取消排队) leave the line in the recording
     and in the replay alike: never called, no window time lost on recalls."""
     db = tmp_path / "qms.sqlite3"
-    scenario = load_scenario(STREET)
-    citizens = citizens_for(scenario, 3, 0)
-    for cz in citizens:
-        cz.cancels = cz.patience is not None
-    records = []
-    day = HallDay(
-        scenario.hall,
-        scenario.origin,
-        citizens,
-        shift_changes(scenario.staffing),
-        recorder=lambda at, cmd, events: records.append(Record(at, cmd, tuple(events), actor="sim")),
-    )
-    day.run(scenario.end)
+    scenario, citizens, hall = _store_a_day(db, cancels=True)
     cancelled = [cz for cz in citizens if cz.outcome is Outcome.CANCELLED]
     assert cancelled and all(cz.called is None for cz in cancelled)
-    assert all(day.hall.ticket(cz.ticket).state.value == "cancelled" for cz in cancelled)
+    assert all(hall.ticket(cz.ticket).state.value == "cancelled" for cz in cancelled)
 
-    async def store():
-        s = SqliteStore(db)
-        await s.open()
-        await s.append(scenario.hall.id, records)
-        await s.close()
-
-    asyncio.run(store())
     recorded = recorded_day(scenario.hall, load_commands(db, scenario.hall.id))
     assert sum(cz.outcome is Outcome.CANCELLED for cz in recorded.citizens) == len(cancelled)
     again = simulate(scenario.hall, recorded)
