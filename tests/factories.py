@@ -64,11 +64,19 @@ def small_hall(
 
 
 def always_open_hall(**kwargs: object) -> HallConfig:
-    """`small_hall` open around the clock and issuing every service at any hour (no time
-    bands: the tax service's end at 17:00), for tests that must not depend on the time of day."""
+    """`small_hall` open around the clock, for tests that must not depend on the day's hours.
+    Its tax service still issues in time bands (09:00-17:00): tests on a fixed clock cover them."""
     day = DayHours(((time(0), time(23, 59, 59)),))
     config = small_hall(**kwargs)  # type: ignore[arg-type]
     from dataclasses import replace
 
-    services = tuple(replace(s, bands=()) for s in config.services)
-    return replace(config, hours=Hours(weekly=(day,) * 7), services=services)
+    return replace(config, hours=Hours(weekly=(day,) * 7))
+
+
+def any_hour_hall(**kwargs: object) -> HallConfig:
+    """`always_open_hall` issuing every service at any hour (no time bands), for tests that run
+    on the real clock (a HallService without a fake clock): they must pass in the evening too."""
+    from dataclasses import replace
+
+    config = always_open_hall(**kwargs)
+    return replace(config, services=tuple(replace(s, bands=()) for s in config.services))

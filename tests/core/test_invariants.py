@@ -14,6 +14,7 @@ from qms.core import events as e
 from qms.core.errors import QmsError
 from qms.core.hall import Hall
 from qms.core.model import (
+    TERMINAL_STATES,
     CallingConfig,
     Channel,
     Outcome,
@@ -202,6 +203,5 @@ def test_random_days_keep_every_invariant(sequence: list[tuple[tuple[object, ...
     assert snapshot(replayed) == snapshot(hall)
     # the next day every open ticket has an end
     hall.advance(now + timedelta(days=1))
-    ended = {TicketState.FINISHED, TicketState.EXPIRED, TicketState.NO_SHOW, TicketState.CANCELLED}
-    assert all(t.state in ended for t in hall.yesterday.values())
+    assert all(t.state in TERMINAL_STATES for t in hall.yesterday.values())
     assert len(hall.yesterday) == len(replayed.tickets())

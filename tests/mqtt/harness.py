@@ -22,7 +22,7 @@ from qms.mqtt.broker import NO_DELAY, ManagedBroker, free_port
 from qms.mqtt.gateway import Gateway
 from qms.service import HallService
 from qms.storage import SqliteStore
-from tests.factories import always_open_hall
+from tests.factories import any_hour_hall
 
 HALL = "test-hall"
 PASSWORD = "device-pass"
@@ -56,7 +56,7 @@ async def running_hall(tmp: Path, **hall: Any) -> AsyncIterator[Hall]:
     """Store, hall service, managed broker and gateway, all stopped at the end."""
     store = SqliteStore(tmp / "qms.sqlite3")
     await store.open()
-    service = HallService(always_open_hall(**hall), store)
+    service = HallService(any_hour_hall(**hall), store)
     await service.start()
     broker = ManagedBroker(tmp / "mqtt", HALL, DEVICES, port=free_port())
     address = await broker.start()

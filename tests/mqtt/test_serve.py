@@ -20,7 +20,7 @@ from qms.mqtt.broker import free_port
 from qms.mqtt.link import BrokerMode
 from qms.service import HallService
 from qms.storage import SqliteStore
-from tests.factories import always_open_hall
+from tests.factories import any_hour_hall
 from tests.servers import serving
 from tests.test_config import BASE
 
@@ -102,7 +102,7 @@ async def started_link(
     """A hall's device link started with these settings, and the line `qms serve` prints for it."""
     store = SqliteStore(tmp_path / "db")
     await store.open()
-    service = HallService(always_open_hall(), store)
+    service = HallService(any_hour_hall(), store)
     await service.start()
     devices = link.DeviceLink(hall_file, load_settings(data_dir=tmp_path, environ=environ), service)
     try:

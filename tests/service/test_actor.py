@@ -17,7 +17,7 @@ from qms.core.errors import IllegalTransition, NotFound
 from qms.core.model import CallingConfig, TicketState, WindowState
 from qms.service import HallService, StorageUnavailable
 from qms.storage import SqliteStore
-from tests.factories import always_open_hall
+from tests.factories import any_hour_hall
 
 T = TypeVar("T")
 
@@ -33,7 +33,7 @@ def run(make: Callable[[], Awaitable[T]]) -> T:
 async def running(path: Path, **hall: object) -> AsyncIterator[HallService]:
     store = SqliteStore(path)
     await store.open()
-    service = HallService(always_open_hall(**hall), store)  # type: ignore[arg-type]
+    service = HallService(any_hour_hall(**hall), store)  # type: ignore[arg-type]
     await service.start()
     try:
         yield service

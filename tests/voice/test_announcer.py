@@ -24,7 +24,7 @@ from qms.voice.build import build_announcer
 from qms.voice.engine import SpeechEngine
 from qms.voice.pack import VoicePack
 from qms.voice.settings import VoiceConfig
-from tests.factories import always_open_hall
+from tests.factories import any_hour_hall
 
 from .conftest import run, soxi
 
@@ -55,7 +55,7 @@ async def announcing(
 ) -> AsyncIterator[tuple[HallService, Announcer, Collector]]:
     store = SqliteStore(tmp_path / "qms.db")
     await store.open()
-    hall = always_open_hall(calling=CallingConfig(recall_cooldown_seconds=0, auto_recall_seconds=None))
+    hall = any_hour_hall(calling=CallingConfig(recall_cooldown_seconds=0, auto_recall_seconds=None))
     service = HallService(hall, store)
     await service.start()
     engine = SpeechEngine("pyttsx3", rate=config.rate) if voice else None
@@ -120,7 +120,7 @@ def test_a_waiting_calls_audio_outlives_many_calls_in_another_zone(tmp_path: Pat
     async def go() -> tuple[list[str], list[tuple[Announcement, bytes | None]]]:
         store = SqliteStore(tmp_path / "qms.db")
         await store.open()
-        hall = always_open_hall()
+        hall = any_hour_hall()
         hall = replace(hall, windows=tuple(replace(w, zone="upstairs") if w.id == "w3" else w for w in hall.windows))
         service = HallService(hall, store)
         await service.start()
@@ -216,7 +216,7 @@ def test_a_hall_without_espeak_says_so_once_at_start_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr("qms.voice.build.find_backend", lambda: None)
-    service = HallService(always_open_hall(), SqliteStore(tmp_path / "x.db"))
+    service = HallService(any_hour_hall(), SqliteStore(tmp_path / "x.db"))
     with caplog.at_level(logging.WARNING, logger="qms.voice"):
         announcer = build_announcer(service, VoiceConfig(), tmp_path / "cache")
     assert announcer.pack is not None and announcer.pack.engine is None
@@ -309,6 +309,6 @@ def test_a_hall_with_recordings_speaks_them(tmp_path: Path, monkeypatch: pytest.
     (folder / "chime.wav").write_bytes(audio.wav_bytes(audio.chime()))
     (folder / "manifest.toml").write_text('name = "女声"\n[segments]\nchime = "chime.wav"\n', encoding="utf-8")
     monkeypatch.setattr("qms.voice.build.find_backend", lambda: None)
-    service = HallService(always_open_hall(), SqliteStore(tmp_path / "x.db"))
+    service = HallService(any_hour_hall(), SqliteStore(tmp_path / "x.db"))
     announcer = build_announcer(service, VoiceConfig(pack=folder), tmp_path / "cache")
     assert announcer.status()["recorded_pack"] == "女声" and announcer.status()["voice"] is True
