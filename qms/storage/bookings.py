@@ -17,7 +17,8 @@ from typing import Any
 from qms.core.booking import BOOKING_EVENT_TYPES, BlacklistEntry, Booking, BookingEvent
 from qms.core.codec import from_json, tagged_from_json, tagged_to_json, to_json
 
-from .sqlite import SqliteFile, dumps, read_stored
+from .sqlite import SqliteFile
+from .stored import dumps, read_stored
 
 _UPSERT_BOOKING = (
     "INSERT INTO bookings (hall, code, person, service, start_utc, state, data) VALUES (?, ?, ?, ?, ?, ?, ?) "

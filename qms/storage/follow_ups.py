@@ -6,7 +6,6 @@ Functions of an open aiosqlite connection; `SqliteStore` calls them under its lo
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 import aiosqlite
@@ -15,7 +14,7 @@ from qms.core.codec import event_from_json
 from qms.core.events import TicketCalled
 from qms.core.follow_up import FollowUp, FollowUpStatus
 
-from .errors import StorageError
+from .stored import read_stored
 
 # The day's events lie between its first DayOpened and the next day's (seqs grow); the ticket
 # id's day prefix keeps out a call of another day when the hall never opened one.
@@ -44,10 +43,7 @@ async def calls(db: aiosqlite.Connection, hall: str, day: date) -> list[TicketCa
     prefix = day.strftime("%Y%m%d") + "-"
     out = []
     for seq, data in found:
-        try:
-            event = event_from_json(json.loads(data))
-        except ValueError as exc:
-            raise StorageError(f"event {seq} cannot be read: {exc}") from exc
+        event = read_stored(event_from_json, data, f"event {seq}")
         if isinstance(event, TicketCalled) and event.ticket_id.startswith(prefix):
             out.append(event)
     return out

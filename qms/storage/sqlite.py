@@ -22,12 +22,11 @@ Theory of operation
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -44,6 +43,7 @@ from . import audit
 from . import follow_ups as _follow_ups
 from .base import Record, StoredCommand
 from .errors import DuplicateRequest, SchemaTooNew, StorageError
+from .stored import dumps, read_stored
 
 # Each migration is a list of SQL statements; migration N brings the schema to user_version N.
 # Never edit a released step: append a new one. (A step that needs Python, e.g. to re-encode
@@ -566,17 +566,3 @@ def _utc(moment: datetime) -> str:
     if moment.utcoffset() is None:
         raise InvalidInput(f"date-time {moment.isoformat()} needs a UTC offset")
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-# ensure_ascii=False: service names and reasons stay readable Chinese in the database. One
-# encoder for all: json.dumps with options builds a new one per call.
-dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def read_stored(read: Callable[[Any], T], text: str, what: str) -> T:
-    """`read` applied to the stored JSON `text`; StorageError naming `what` when it does not fit."""
-    # A stored row that no longer fits the core's types is a storage problem: name the row.
-    try:
-        return read(json.loads(text))
-    except (InvalidInput, ValueError) as exc:
-        raise StorageError(f"{what} cannot be read: {exc}") from exc
