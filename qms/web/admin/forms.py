@@ -42,6 +42,10 @@ class Form:
         got = self.values.get(name)
         return got[0].strip() if got else ""
 
+    def posted(self) -> dict[str, str]:
+        """Each field's first value as posted, to show the form again as it was sent."""
+        return {name: values[0] for name, values in self.values.items() if values}
+
     def all(self, name: str) -> list[str]:
         """Every value posted under `name` (checkbox groups)."""
         return [v.strip() for v in self.values.get(name, [])]
