@@ -73,11 +73,10 @@ class Form:
         if not value and optional:
             return None
         try:
-            number = int(value)
+            number: int | None = int(value)
         except ValueError:
-            self.fail(name, f"请填写 {low}–{high} 之间的整数", f"a whole number from {low} to {high}")
-            return None
-        if not low <= number <= high:
+            number = None
+        if number is None or not low <= number <= high:
             self.fail(name, f"请填写 {low}–{high} 之间的整数", f"a whole number from {low} to {high}")
             return None
         return number
