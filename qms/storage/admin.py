@@ -83,7 +83,7 @@ class SqliteAdminStore(SqliteFile):
         after_text = account.audit_text()
         before_text = "" if before is None else before.audit_text()
         if before is not None and account.password_hash != before.password_hash:
-            after_text = after_text[:-1] + ',"password":"reset"}'
+            after_text = _password_reset(after_text)
         row = audit.audit_row(hall, at, actor, "staff", subject, before_text, after_text)
         async with self._transaction() as db:
             await db.execute(_UPSERT_ACCOUNT, _row(account, at))
@@ -170,7 +170,7 @@ class SqliteAdminStore(SqliteFile):
         """Add or change one device and write its audit row, in one transaction."""
         after_text = _devices.audit_text(device)
         if password_reset:
-            after_text = after_text[:-1] + ',"password":"reset"}'
+            after_text = _password_reset(after_text)
         row = audit.audit_row(
             hall, at, actor, "devices", f"device {device.id}", _devices.audit_text(before), after_text
         )
@@ -202,3 +202,8 @@ def _row(account: StoredAccount, at: datetime) -> tuple[object, ...]:
     changed = at.astimezone(UTC).isoformat(timespec="seconds")
     a = account
     return (a.username, a.name, a.role, a.password_hash, windows, int(a.disabled), changed)
+
+
+def _password_reset(audit_text: str) -> str:
+    """An audit text (a JSON object) that also says the password was reset, never what to."""
+    return audit_text[:-1] + ',"password":"reset"}'

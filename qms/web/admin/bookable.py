@@ -129,7 +129,7 @@ async def service_form(admin: AdminRequest) -> Response:
     form = admin.form
     if form is None:
         return _page(admin, rules, old, service_values(old))
-    values = {name: v[0] for name, v in form.values.items() if v}
+    values = form.posted()
     new = read_service(admin, form, rules, old)
     if new is None:
         return _page(admin, rules, old, values, status=422)

@@ -78,7 +78,7 @@ async def booking(admin: AdminRequest) -> Response:
     values = rules_values(old)
     status = 200
     if admin.form is not None:
-        values = {name: v[0] for name, v in admin.form.values.items() if v}
+        values = admin.form.posted()
         rules = read_rules(admin.form, old)
         if rules is None:
             status = 422

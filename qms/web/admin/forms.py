@@ -42,6 +42,10 @@ class Form:
         got = self.values.get(name)
         return got[0].strip() if got else ""
 
+    def posted(self) -> dict[str, str]:
+        """Each field's first value as posted, to show the form again as it was sent."""
+        return {name: values[0] for name, values in self.values.items() if values}
+
     def all(self, name: str) -> list[str]:
         """Every value posted under `name` (checkbox groups)."""
         return [v.strip() for v in self.values.get(name, [])]
@@ -69,11 +73,10 @@ class Form:
         if not value and optional:
             return None
         try:
-            number = int(value)
+            number: int | None = int(value)
         except ValueError:
-            self.fail(name, f"请填写 {low}–{high} 之间的整数", f"a whole number from {low} to {high}")
-            return None
-        if not low <= number <= high:
+            number = None
+        if number is None or not low <= number <= high:
             self.fail(name, f"请填写 {low}–{high} 之间的整数", f"a whole number from {low} to {high}")
             return None
         return number

@@ -58,12 +58,13 @@ async def service_form(admin: AdminRequest) -> Response:
     old = None if service_id == "new" else config.service(service_id)
     if service_id != "new" and old is None:
         return not_found(admin, (f"编号为「{service_id}」的事项", f"service {service_id!r}"))
-    if admin.form is None:
+    form = admin.form
+    if form is None:
         return _service_page(admin, old, lf.service_values(old))
     return await _save(
         admin,
         lambda form: lf.read_service(form, config, old),
-        lambda status, refused: _service_page(admin, old, _posted(admin), status=status, refused=refused),
+        lambda status, refused: _service_page(admin, old, form.posted(), status=status, refused=refused),
         "services",
     )
 
@@ -129,11 +130,6 @@ async def _remove(
     return admin.saved(f"/{part}")
 
 
-def _posted(admin: AdminRequest) -> dict[str, str]:
-    assert admin.form is not None
-    return {name: values[0] for name, values in admin.form.values.items() if values}
-
-
 # ---- windows ---------------------------------------------------------------------------
 
 WINDOW_HAS_DEVICES = "window_has_devices"  # the refusal's stable code, on the page as data-code
@@ -159,12 +155,13 @@ async def window_form(admin: AdminRequest) -> Response:
     old = next((w for w in config.windows if w.id == window_id), None)
     if window_id != "new" and old is None:
         return not_found(admin, (f"编号为「{window_id}」的窗口", f"window {window_id!r}"))
-    if admin.form is None:
+    form = admin.form
+    if form is None:
         return _window_page(admin, old, lf.window_values(old))
     return await _save(
         admin,
         lambda form: lf.read_window(form, config, old),
-        lambda status, refused: _window_page(admin, old, _posted(admin), status=status, refused=refused),
+        lambda status, refused: _window_page(admin, old, form.posted(), status=status, refused=refused),
         "windows",
     )
 
@@ -214,7 +211,7 @@ async def hours(admin: AdminRequest) -> Response:
     config = admin.service.config
 
     def page(status: int = 200, refused: str = "") -> Response:
-        values = lf.hours_values(config) if admin.form is None else _posted(admin)
+        values = lf.hours_values(config) if admin.form is None else admin.form.posted()
         return admin.render("hours.html", "hours", status, values=values, weekdays=lf.WEEKDAYS, refused=refused)
 
     if admin.form is None:
@@ -229,7 +226,7 @@ async def policy(admin: AdminRequest) -> Response:
     classes = [(k.value, *lf.CLASS_NAMES[k]) for k in lf.CLASS_NAMES]
 
     def page(status: int = 200, refused: str = "") -> Response:
-        values = lf.policy_values(config) if admin.form is None else _posted(admin)
+        values = lf.policy_values(config) if admin.form is None else admin.form.posted()
         return admin.render("policy.html", "policy", status, values=values, classes=classes, refused=refused)
 
     if admin.form is None:
