@@ -22,14 +22,13 @@ from datetime import UTC, datetime
 from qms.config.devices import DeviceConfig
 from qms.core.booking import BookingRules
 from qms.core.codec import from_json, to_json
-from qms.core.errors import QmsError
 from qms.core.layout import describe_change
 
 from . import audit
 from . import devices as _devices
 from .audit import AuditEntry
-from .errors import StorageError
 from .sqlite import SqliteFile
+from .stored import dumps, read_stored
 
 _UPSERT_ACCOUNT = (
     "INSERT INTO staff_accounts (username, name, role, password_hash, windows, disabled, changed_at) "
@@ -54,7 +53,7 @@ class StoredAccount:
     def audit_text(self) -> str:
         """The account as the audit log shows it: never the hash, only whether it changed."""
         data = {"name": self.name, "role": self.role, "windows": list(self.windows), "disabled": self.disabled}
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return dumps(data)
 
 
 class SqliteAdminStore(SqliteFile):
@@ -95,10 +94,7 @@ class SqliteAdminStore(SqliteFile):
             rows = list(await db.execute_fetchall("SELECT data FROM booking_rules WHERE hall = ?", (hall,)))
         if not rows:
             return None
-        try:
-            return from_json(BookingRules, json.loads(rows[0][0]))
-        except (QmsError, ValueError) as exc:
-            raise StorageError(f"{self.path}: the booking rules of {hall!r} cannot be read: {exc}") from exc
+        return read_stored(lambda data: from_json(BookingRules, data), rows[0][0], f"the booking rules of {hall!r}")
 
     async def save_booking_rules(
         self, hall: str, rules: BookingRules, before: BookingRules, actor: str, at: datetime
@@ -106,7 +102,7 @@ class SqliteAdminStore(SqliteFile):
         """Keep new booking rules for `hall` and write their audit row, in one transaction."""
         change = describe_change("booking rules", before, rules)
         row = audit.audit_row(hall, at, actor, "booking", change.subject, change.before, change.after)
-        data = json.dumps(to_json(rules), ensure_ascii=False, separators=(",", ":"))
+        data = dumps(to_json(rules))
         changed = at.astimezone(UTC).isoformat(timespec="seconds")
         sql = (
             "INSERT INTO booking_rules (hall, data, changed_at) VALUES (?, ?, ?) "

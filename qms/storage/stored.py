@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from qms.core.errors import InvalidInput
+from qms.core.errors import QmsError
 
 from .errors import StorageError
 
@@ -22,5 +22,5 @@ def read_stored(read: Callable[[Any], T], text: str, what: str) -> T:
     # A stored row that no longer fits the core's types is a storage problem: name the row.
     try:
         return read(json.loads(text))
-    except (InvalidInput, ValueError) as exc:
+    except (QmsError, ValueError) as exc:  # a value's own checks, or JSON that does not fit
         raise StorageError(f"{what} cannot be read: {exc}") from exc
