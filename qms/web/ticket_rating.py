@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from qms.core import rating as core_rating
 from qms.core.commands import RateService
-from qms.core.errors import InvalidInput, NotFound, Refused
+from qms.core.errors import NotFound, Refused
 from qms.core.hall import Hall
 from qms.core.model import RatingLevel, Ticket
 
@@ -90,10 +90,7 @@ async def rate(request: Request) -> Response:
     ticket_id = request.path_params["id"]
     fields = Fields(await read_object(request, web_state(request).max_body_bytes), ("level", "key"))
     _check_key(request, ticket_id, fields.optional_text("key"))
-    if fields.optional_text("level") is None:
-        choices = ", ".join(v.value for v in RatingLevel)
-        raise InvalidInput(f"field 'level' is required: one of {choices}", code="invalid_input")
-    level = fields.choice("level", RatingLevel, RatingLevel.SATISFIED)  # given: the default never applies
+    level = fields.required_choice("level", RatingLevel)
     hall = await service.committed()
     ticket = hall.ticket(ticket_id)
     now = service.now()
