@@ -148,9 +148,14 @@ def _rating_key(config: HallConfig, rating: RatingRecord, by: GroupBy, channels:
     return _key(config, by, rating.window, rating.service, rating.staff, channels.get(rating.ticket_id, ""))
 
 
+def window_names(config: HallConfig) -> dict[str, str]:
+    """Each window's name as staff read it: its own name, or 「n号窗口」."""
+    return {w.id: w.name or f"{w.number}号窗口" for w in config.windows}
+
+
 def _names(config: HallConfig, by: GroupBy, staff_names: Mapping[str, str]) -> dict[str, str]:
     if by is GroupBy.WINDOW:
-        return {w.id: w.name or f"{w.number}号窗口" for w in config.windows}
+        return window_names(config)
     if by is GroupBy.SERVICE:
         return {s.id: s.name for s in config.services}
     if by is GroupBy.DEPARTMENT:

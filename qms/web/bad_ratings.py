@@ -21,6 +21,7 @@ from starlette.responses import Response
 from qms.core.errors import Conflict, NotFound
 from qms.core.follow_up import FollowUp, FollowUpStatus, follow_up
 from qms.core.model import RatingLevel
+from qms.core.reports import window_names
 from qms.service import HallService
 
 from .auth import authenticate
@@ -59,7 +60,6 @@ def _follow_up_view(request: Request, f: FollowUp | None) -> dict[str, Any]:
 
 def _rating_view(request: Request, service: HallService, row: dict[str, Any], f: FollowUp | None) -> dict[str, Any]:
     config = service.config
-    window = next((w for w in config.windows if w.id == row["window"]), None)
     account = web_state(request).accounts.get(row["staff"] or "")
     known = config.service(row["service"])
     return {
@@ -68,7 +68,7 @@ def _rating_view(request: Request, service: HallService, row: dict[str, Any], f:
         "number": row["ticket"].split("-", 1)[-1],
         "step": row["step"],
         "window": row["window"],
-        "window_name": (window.name or f"{window.number}号窗口") if window else row["window"],
+        "window_name": window_names(config).get(row["window"], row["window"]),
         "staff": row["staff"],
         "staff_name": account.name if account else row["staff"],
         "service": row["service"],

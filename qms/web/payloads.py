@@ -120,10 +120,14 @@ class Fields:
         return value
 
     def choice(self, name: str, enum: type[E], default: E) -> E:
+        return default if self._given(name) is None else self.required_choice(name, enum)
+
+    def required_choice(self, name: str, enum: type[E]) -> E:
         value = self._given(name)
-        if value is None:
-            return default
         values = [m.value for m in enum]
+        if value is None:
+            path = self._path(self.where, name)
+            raise InvalidInput(f"field {path!r} is required: one of {', '.join(values)}", code="invalid_input")
         if not isinstance(value, str) or value not in values:
             raise self._bad(name, "one of " + ", ".join(values))
         return enum(value)

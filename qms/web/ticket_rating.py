@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from qms.core import rating as core_rating
 from qms.core.commands import RateService
-from qms.core.errors import InvalidInput, NotFound, Refused
+from qms.core.errors import NotFound, Refused
 from qms.core.hall import Hall
 from qms.core.model import RatingLevel, Ticket
 
@@ -44,6 +44,11 @@ def ticket_key(conn: HTTPConnection, hall_id: str, ticket_id: str) -> str:
     return web_state(conn).ticket_keys.key(hall_id, ticket_id)
 
 
+def _reason(refused: Refused) -> str:
+    """The page's refusal code for a rating the core refused: rated already, or too late."""
+    return "already_rated" if refused.code == "already_rated" else "rating_closed"
+
+
 def rating_state(hall: Hall, ticket: Ticket, now: datetime) -> dict[str, Any]:
     """Whether the ticket's last ended step can be rated now: `{open, reason, until}`;
     `reason` is the refusal code when it cannot. The core's own rule decides (a dry run of
@@ -56,7 +61,7 @@ def rating_state(hall: Hall, ticket: Ticket, now: datetime) -> dict[str, Any]:
         core_rating.rate(hall, RateService(last.window, RatingLevel.SATISFIED, DEVICE, ticket.id), now)
         reason = None
     except Refused as refused:
-        reason = "already_rated" if refused.code == "already_rated" else "rating_closed"
+        reason = _reason(refused)
     except NotFound:  # the window is no longer in the hall's configuration
         reason = "rating_closed"
     return {"open": reason is None, "reason": reason, "until": until.isoformat()}
@@ -90,10 +95,7 @@ async def rate(request: Request) -> Response:
     ticket_id = request.path_params["id"]
     fields = Fields(await read_object(request, web_state(request).max_body_bytes), ("level", "key"))
     _check_key(request, ticket_id, fields.optional_text("key"))
-    if fields.optional_text("level") is None:
-        choices = ", ".join(v.value for v in RatingLevel)
-        raise InvalidInput(f"field 'level' is required: one of {choices}", code="invalid_input")
-    level = fields.choice("level", RatingLevel, RatingLevel.SATISFIED)  # given: the default never applies
+    level = fields.required_choice("level", RatingLevel)
     hall = await service.committed()
     ticket = hall.ticket(ticket_id)
     now = service.now()
@@ -104,7 +106,7 @@ async def rate(request: Request) -> Response:
     try:
         await service.submit(command, actor=DEVICE)
     except Refused as refused:  # rated or too late between the check and the command
-        code = "already_rated" if refused.code == "already_rated" else "rating_closed"
+        code = _reason(refused)
         raise Refused(_REFUSALS[code], code=code) from refused
     body = {"level": level.value, "label": level.label, "step": len(ticket.steps) - 1}
     return JSON({"rating": body}, status_code=201)

@@ -118,7 +118,6 @@
     cell(tr, r.label, "bad");
     var f = r.follow_up, names = settings.statuses[f.status];
     var td = cell(tr, "");
-    td.innerHTML = "";
     var badge = document.createElement("span");
     badge.className = "status " + f.status;
     badge.textContent = names[0] + " " + names[1];
@@ -133,7 +132,6 @@
       td.appendChild(by);
     }
     var act = cell(tr, "");
-    act.innerHTML = "";
     if (f.status === "resolved") {
       act.textContent = "—";
       return tr;

@@ -81,6 +81,15 @@
     if (rating && t.state !== lastState) { lastState = t.state; rated(); }
   }
 
+  /** POST `body` as JSON: Promise of {ok, body} (the answer's JSON, an error's too). */
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", cache: "no-store",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+    }).then(function (r) { return r.json().then(function (data) { return { ok: r.ok, body: data }; }); });
+  }
+
   // -- 好差评 ---------------------------------------------------------------------------------
 
   var rating = settings.rating;
@@ -111,12 +120,7 @@
     sending = true;
     var buttons = document.querySelectorAll(".level");
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
-    fetch(rating.api, {
-      method: "POST", cache: "no-store",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ level: level, key: rating.key }),
-    })
-      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+    post(rating.api, { level: level, key: rating.key })
       .then(function (res) {
         if (res.ok) { offer({ open: false, reason: "already_rated" }); return; }
         var code = res.body.error ? res.body.error.code : "";
@@ -165,12 +169,7 @@
     var go = el("cancel-go");
     if (go.disabled) return;
     go.disabled = true;
-    fetch(leave.api, {
-      method: "POST", cache: "no-store",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ key: leave.key }),
-    })
-      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+    post(leave.api, { key: leave.key })
       .then(function (res) {
         asking(false);
         if (res.ok) { show(res.body.ticket); return; }
