@@ -421,8 +421,7 @@ class Gateway:
         self._gone_zones = (self._gone_zones | self._clearing_zones) - set(zones)
         self._clearing_windows &= self._gone_windows  # a window back (the same id) is not cleared
         self._clearing_zones &= self._gone_zones
-        self._dirty_zones.intersection_update(zones)
-        self._dirty_zones.update(zones)
+        self._dirty_zones = set(zones)  # every zone's screen again, and none of a gone zone
 
     async def _clear_windows(self) -> None:
         """Clear the retained displays of the windows just removed (and at reconnect: `_republish`)."""
