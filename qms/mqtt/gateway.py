@@ -379,8 +379,9 @@ class Gateway:
             log.warning("hall %s: the MQTT gateway fell behind the hall; recomputing every display", self.hall_id)
             sub = self.service.subscribe(maxsize=100_000)
             await self.service.committed()
+            self._follow_layout()  # a LayoutChanged may be among the events missed; marks every zone
             await self._publish_windows(list(self._windows))
-            self._dirty_zones.update(self.service.config.zones())
+            await self._clear_windows()
             self._screen_wakeup.set()
 
     async def _publish_windows(self, windows: Sequence[str]) -> None:
