@@ -207,10 +207,6 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def around_the_clock(hall_file: HallFile) -> HallFile:
     """The hall of `qms demo --around-the-clock`: open every day around the clock, and every
     service issued at any hour (its time bands lifted), so that it can be tried in the evening."""
@@ -218,3 +214,7 @@ def around_the_clock(hall_file: HallFile) -> HallFile:
     anytime = tuple(dataclasses.replace(s, bands=()) for s in hall_file.hall.services)
     hall = dataclasses.replace(hall_file.hall, hours=Hours(weekly=(always,) * 7), services=anytime)
     return dataclasses.replace(hall_file, hall=hall)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

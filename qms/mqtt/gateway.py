@@ -379,8 +379,9 @@ class Gateway:
             log.warning("hall %s: the MQTT gateway fell behind the hall; recomputing every display", self.hall_id)
             sub = self.service.subscribe(maxsize=100_000)
             await self.service.committed()
+            self._follow_layout()  # a LayoutChanged may be among the events missed; marks every zone
             await self._publish_windows(list(self._windows))
-            self._dirty_zones.update(self.service.config.zones())
+            await self._clear_windows()
             self._screen_wakeup.set()
 
     async def _publish_windows(self, windows: Sequence[str]) -> None:
@@ -421,8 +422,7 @@ class Gateway:
         self._gone_zones = (self._gone_zones | self._clearing_zones) - set(zones)
         self._clearing_windows &= self._gone_windows  # a window back (the same id) is not cleared
         self._clearing_zones &= self._gone_zones
-        self._dirty_zones.intersection_update(zones)
-        self._dirty_zones.update(zones)
+        self._dirty_zones = set(zones)  # every zone's screen again, and none of a gone zone
 
     async def _clear_windows(self) -> None:
         """Clear the retained displays of the windows just removed (and at reconnect: `_republish`)."""
