@@ -7,13 +7,11 @@ import dataclasses
 import getpass
 import logging
 import sys
-from datetime import time
 from pathlib import Path
 
-from qms.config import ConfigFileError, HallFile, load_hall, load_settings
+from qms.config import ConfigFileError, HallFile, around_the_clock, load_hall, load_settings
 from qms.config.settings import Settings
 from qms.core.errors import QmsError
-from qms.core.model import DayHours, Hours
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO / "examples" / "qingyuan.toml"
@@ -88,7 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     hall_file = load_hall(args.config)
     if getattr(args, "around_the_clock", False):
-        hall_file = around_the_clock(hall_file)
+        hall_file = dataclasses.replace(hall_file, hall=around_the_clock(hall_file.hall))
     settings = load_settings(data_dir=args.data, host=args.host, port=args.port, log_level=args.log_level)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = build_app(hall_file, settings)
@@ -205,15 +203,6 @@ def _bench(args: argparse.Namespace) -> int:
 
         chain.main(presses=args.presses)
     return 0
-
-
-def around_the_clock(hall_file: HallFile) -> HallFile:
-    """The hall of `qms demo --around-the-clock`: open every day around the clock, and every
-    service issued at any hour (its time bands lifted), so that it can be tried in the evening."""
-    always = DayHours(((time(0), time(23, 59, 59)),))
-    anytime = tuple(dataclasses.replace(s, bands=()) for s in hall_file.hall.services)
-    hall = dataclasses.replace(hall_file.hall, hours=Hours(weekly=(always,) * 7), services=anytime)
-    return dataclasses.replace(hall_file, hall=hall)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from random import Random
 
-from qms.config import load_hall
+from qms.config import around_the_clock, load_hall
 from qms.core import commands as c
 from qms.core import events as e
 from qms.core.errors import QmsError
 from qms.core.hall import Hall
-from qms.core.model import DayHours, HallConfig, Hours
+from qms.core.model import HallConfig
 from qms.storage.base import StoredCommand
 from qms.storage.sqlite import SqliteStore
 
@@ -39,7 +38,6 @@ from .day import DayResult, HallDay, ShiftChange, StaffMove
 from .metrics import DayFigures, summarise
 from .report import render_table
 
-ALWAYS = Hours(weekly=(DayHours(((time(0), time(23, 59, 59)),)),) * 7)
 _MOVES = {
     c.OpenWindow: StaffMove.OPEN,
     c.PauseWindow: StaffMove.PAUSE,
@@ -200,7 +198,7 @@ def main(args: argparse.Namespace) -> int:
     """`qms sim replay DATABASE --hall ID --config HALL.toml [--through WHATIF.toml] [--day D]`."""
     original = load_hall(args.config).hall
     if args.around_the_clock:  # as `qms demo --around-the-clock` ran it
-        original = dataclasses.replace(original, hours=ALWAYS)
+        original = around_the_clock(original)
     log = load_commands(args.database, args.hall)
     day = date.fromisoformat(args.day) if args.day else None
     recorded = recorded_day(original, log, day)
@@ -211,7 +209,7 @@ def main(args: argparse.Namespace) -> int:
     if args.through is not None:
         what_if = load_hall(args.through).hall
         if args.around_the_clock:
-            what_if = dataclasses.replace(what_if, hours=ALWAYS)
+            what_if = around_the_clock(what_if)
         columns.append((f"simulated {args.through.name}", summarise(simulate(what_if, recorded), end)))
     print(
         f"{original.name} ({args.hall}), {recorded.day}: {len(recorded.citizens)} tickets, "

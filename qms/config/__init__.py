@@ -10,7 +10,7 @@ key path such as `services[3].prefix`, what is wrong and what is expected.
 from __future__ import annotations
 
 from .devices import DeviceConfig
-from .hall_file import HallFile, Role, StaffAccount, load_hall, loads_hall
+from .hall_file import HallFile, Role, StaffAccount, around_the_clock, load_hall, loads_hall
 from .reader import ConfigFileError
 from .settings import Settings, load_settings
 
@@ -21,6 +21,7 @@ __all__ = [
     "Role",
     "Settings",
     "StaffAccount",
+    "around_the_clock",
     "load_hall",
     "load_settings",
     "loads_hall",

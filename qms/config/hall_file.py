@@ -12,14 +12,15 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..core.booking import BookingRules
 from ..core.errors import ConfigError
-from ..core.model import HallConfig, ServiceConfig, WindowConfig, serves
+from ..core.model import DayHours, HallConfig, Hours, ServiceConfig, WindowConfig, serves
 from ..core.nearby import HallSite, NeighbourHall
 from ..passwords import hash_demo_password, is_password_hash
 from ..voice.settings import VoiceConfig
@@ -235,3 +236,12 @@ def _password_hash(t: Table) -> str:
     if not isinstance(node.value, str) or not is_password_hash(node.value):
         raise node.error(f"not an argon2 hash; expected {HASH_EXPECTED}")
     return node.value
+
+
+def around_the_clock(hall: HallConfig) -> HallConfig:
+    """`hall` as `qms demo --around-the-clock` runs it (and `qms sim replay --around-the-clock`
+    replays it): open every day around the clock, and every service issued at any hour (its
+    time bands lifted), so that it can be tried in the evening."""
+    always = DayHours(((time(0), time(23, 59, 59)),))
+    anytime = tuple(replace(s, bands=()) for s in hall.services)
+    return replace(hall, hours=Hours(weekly=(always,) * 7), services=anytime)
