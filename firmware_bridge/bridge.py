@@ -348,7 +348,7 @@ class Bridge:
             log.warning("%s: bad cmd/%s: %s", device.id, name, error)
             msg_id = msg_id_of(payload)
             if msg_id is not None:
-                await self._answer(device, Ack(msg_id, False, error.code, error.message))
+                await self._answer(device, Ack.refusal(msg_id, error.code, error.message))
             return
         ack = await self._answers[device.id].once(
             command.msg_id, functools.partial(self._execute_safely, device, command)
@@ -381,7 +381,7 @@ class Bridge:
                 return Ack(msg_id, False, code, f"{device.id} answered {result.name if result else 'nothing'}")
             raise mapping.Refused("unsupported", f"{type(command).__name__} is not for a bridge device")
         except mapping.Refused as refused:
-            return Ack(msg_id, False, refused.code, refused.message)
+            return Ack.refusal(msg_id, refused.code, refused.message)
         except PrinterUnavailable as error:
             return Ack(msg_id, False, error.code, str(error))
 

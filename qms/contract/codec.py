@@ -79,7 +79,7 @@ def _decode(tp: Any, data: Any, where: str) -> Any:
         names = {f.name for f in dataclasses.fields(tp)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise ContractError("unknown_field", f"{where}: unknown field {unknown[0]!r}")
+            raise ContractError("unknown_field", f"{where}: unknown field {_quoted(unknown[0])}")
         hints = _hints(tp)
         kwargs = {}
         for f in dataclasses.fields(tp):
@@ -95,7 +95,7 @@ def _decode(tp: Any, data: Any, where: str) -> Any:
             except ValueError:
                 pass
         allowed = ", ".join(m.value for m in tp)
-        raise ContractError("bad_value", f"{where}: {data!r} is not one of {allowed}")
+        raise ContractError("bad_value", f"{where}: {_quoted(data)} is not one of {allowed}")
     if tp is float:
         if isinstance(data, bool) or not isinstance(data, int | float):
             raise ContractError("bad_payload", f"{where}: expected a number")
@@ -105,3 +105,10 @@ def _decode(tp: Any, data: Any, where: str) -> Any:
             raise ContractError("bad_payload", f"{where}: expected {tp.__name__}, got {type(data).__name__}")
         return data
     raise ContractError("bad_payload", f"{where}: cannot decode {tp!r}")  # pragma: no cover - a contract bug
+
+
+def _quoted(data: Any, limit: int = 40) -> str:
+    """`data` as quoted in a refusal, cut short: a reason names what was wrong without echoing
+    a device's whole payload back at it."""
+    text = repr(data)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -17,6 +17,7 @@ from .errors import ContractError
 
 MSG_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 MAX_TEXT = 200  # characters of any free text (reasons, notes, display text)
+MAX_ACK_MESSAGE = 300  # characters of the reason in an ack (a keypad LCD scrolls it)
 
 
 def _check_msg_id(msg_id: str) -> None:
@@ -395,4 +396,12 @@ class Ack(_Json):
             raise ContractError("bad_value", "msg_id must have 1-64 characters")
         if self.ok == (self.error is not None):
             raise ContractError("bad_value", "an ack has an error code exactly when ok is false")
-        _check_text("message", self.message, 300)
+        _check_text("message", self.message, MAX_ACK_MESSAGE)
+
+    @classmethod
+    def refusal(cls, msg_id: str, code: str, message: str) -> Ack:
+        """The refusal of `msg_id`. The reason is cut to fit: it may quote what the device sent,
+        and an over-long quote must not cost the device its answer."""
+        if len(message) > MAX_ACK_MESSAGE:
+            message = message[: MAX_ACK_MESSAGE - 1] + "…"
+        return cls(msg_id, ok=False, error=code, message=message)

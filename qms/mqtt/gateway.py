@@ -301,7 +301,7 @@ class Gateway:
                 early = self.booking.service.ledger.hall.policy.booking_early_minutes if self.booking else 0
                 message = refusal_text(code, message, early)
             log.info("hall %s: refused evt/%s of %s (%s): %s", self.hall_id, name, device_id, code, message)
-            ack = Ack(msg_id, ok=False, error=code, message=message)
+            ack = Ack.refusal(msg_id, code, message)
             if isinstance(err, ContractError) or err.code not in ("storage_unavailable", "hall_stopped"):
                 _keep(self._refusals, key, ack)
             await self._ack(device_id, ack)

@@ -176,6 +176,20 @@ def test_ack_needs_an_error_code_exactly_when_not_ok():
         Ack("a", ok=True, error="x")
 
 
+def test_a_refusal_quotes_what_was_sent_short_and_always_fits_an_ack():
+    # a 5,000-character button or field name: the reason names it, cut short
+    for payload in (
+        b'{"msg_id": "a", "button": "' + b"x" * 5000 + b'"}',
+        b'{"msg_id": "a", "button": "next", "' + b"y" * 5000 + b'": 1}',
+    ):
+        with pytest.raises(ContractError) as err:
+            decode_event("button", payload)
+        assert len(err.value.message) < 200 and "…" in err.value.message
+    ack = Ack.refusal("a", "bad_value", "z" * 1000)
+    assert not ack.ok and ack.error == "bad_value" and len(ack.message) == 300 and ack.message.endswith("…")
+    assert Ack.refusal("a", "bad_value", "short").message == "short"
+
+
 def test_every_kind_has_its_events():
     assert set(EVENTS_BY_KIND) == set(DeviceKind)
     assert EVENTS_BY_KIND[DeviceKind.KEYPAD] == {"button"}
