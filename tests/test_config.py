@@ -103,6 +103,12 @@ CASES: list[tuple[str, str, str, str]] = [
         "IANA time zone",
     ),
     (
+        "time zone too long for a file name",
+        edited('name = "测试大厅"', 'name = "测试大厅"\ntimezone = "' + "长" * 300 + '"'),
+        "hall.timezone",
+        "IANA time zone",
+    ),
+    (
         "bad time",
         edited('[["09:00", "12:00"], ["13:30"', '[["9h", "12:00"], ["13:30"'),
         "hours.weekdays[0][0]",

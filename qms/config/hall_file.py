@@ -42,7 +42,8 @@ def _read_timezone(value: object) -> str:
         raise Misfit
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):  # ValueError: not a relative key, e.g. "/etc/localtime"
+    # ValueError: not a relative key, e.g. "/etc/localtime"; OSError: a name too long for a file name
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise Misfit from None
     return value
 
