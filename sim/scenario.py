@@ -201,6 +201,10 @@ class _Reader:
                 rows = list(csv.DictReader(f))
         except OSError as err:
             raise self.fail(key + ".csv", f"cannot read {path}: {err.strerror or err}") from None
+        except UnicodeDecodeError as err:  # Excel's "CSV" in a Chinese locale is GBK
+            raise self.fail(
+                key + ".csv", f'{path}: byte {err.start} is not UTF-8; save it as "CSV UTF-8" and try again'
+            ) from None
         try:
             values = tuple(float(row[column]) * unit for row in rows if row.get(column, "").strip())
         except (KeyError, ValueError):
@@ -218,6 +222,8 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(source.read_text(encoding="utf-8-sig"))
     except OSError as err:
         raise ScenarioError(source, "", f"cannot read the file: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(source, "", f"byte {err.start} is not UTF-8; expected a UTF-8 text file") from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(source, "", f"TOML syntax error: {err}") from None
     unknown = set(data) - {"scenario", "policy", "calling", "layout", "demand", "staffing"}

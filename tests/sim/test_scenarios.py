@@ -137,6 +137,9 @@ def test_empirical_handling_times_from_a_csv(tmp_path):
     (tmp_path / "times.csv").write_text("minutes\nlots\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="column"):
         load_scenario(path)
+    (tmp_path / "times.csv").write_text("分钟\n2\n", encoding="gbk")  # Excel's "CSV" in a Chinese locale
+    with pytest.raises(ScenarioError, match=r'times\.csv: byte 0 is not UTF-8; save it as "CSV UTF-8"'):
+        load_scenario(path)
 
 
 def test_qms_sim_run_writes_table_csv_and_html(tmp_path, capsys):
@@ -174,6 +177,9 @@ def test_a_broken_scenario_is_a_clear_error(tmp_path, capsys):
     path = _write(tmp_path, _good().replace("tickets = 50", 'tickets = "many"'))
     assert qms_main(["sim", "run", str(path)]) == 2
     assert "demand.tickets" in capsys.readouterr().err
+    path.write_bytes(_good().encode("utf-16"))  # saved by an editor in another encoding
+    assert qms_main(["sim", "run", str(path)]) == 2
+    assert "s.toml: byte 0 is not UTF-8" in capsys.readouterr().err
 
 
 def test_no_nan_in_a_normal_day():
