@@ -265,3 +265,44 @@ async def test_bad_input_is_refused_cleanly_and_changes_nothing(fuzzed: Fuzzed, 
     finally:
         await again.stop()
         await store.close()
+
+
+PAGES = (
+    "/api/v1/health", "/api/v1/halls", "/api/v1/halls/{h}/queues", "/api/v1/halls/{h}/efficiency",
+    "/api/v1/halls/{h}/reports/daily", "/api/v1/halls/{h}/reports/daily.csv", "/api/v1/halls/{h}/ratings/bad",
+    "/api/v1/halls/{h}/windows", "/api/v1/halls/{h}/tickets", "/api/v1/halls/{h}/tickets/{t}",
+    "/api/v1/halls/{h}/tickets/{t}/rating", "/api/v1/halls/{h}/booking", "/api/v1/halls/{h}/slots",
+    "/api/v1/halls/{h}/bookings/{t}", "/api/v1/halls/{h}/blacklist", "/api/v1/halls/{h}/booking/notices",
+    "/api/v1/halls/{h}/calendar", "/api/v1/halls/{h}/voice", "/api/v1/halls/{h}/voice/{t}.wav",
+    "/book/{h}", "/halls/{h}/screen", "/console/{h}", "/t/{h}/{t}", "/t/{h}/{t}/qr.svg", "/kiosk/{h}",
+    "/dashboard/{h}", "/reports/{h}", "/admin", "/admin/login", "/admin/{h}", "/admin/{h}/audit",
+)  # fmt: skip
+QUERY = ("date", "day", "service", "window", "from", "to", "since", "limit", "lang", "status", "page", "key", "hall")
+
+
+async def test_random_queries_on_every_page_never_fail_the_server(fuzzed: Fuzzed) -> None:
+    rng = random.Random(3)
+    made = await fuzzed.client.post(f"/api/v1/halls/{HALL}/tickets", json={"service": "social"})
+    ticket = made.json()["ticket"]["id"]
+    ascii_values = [s for s in STRINGS if s.isascii()]
+    for i in range(300):
+        path = rng.choice(PAGES).format(
+            h=rng.choice((HALL, HALL, HALL, "nope", "%00", "x" * 300)),
+            t=rng.choice((ticket, "nope", "x" * 300, "%ff", "..")),
+        )
+        query = {rng.choice(QUERY): rng.choice(STRINGS) for _ in range(rng.randrange(4))}
+        headers = rng.choice(
+            (
+                {},
+                bearer("root"),
+                bearer("alice"),
+                {"Authorization": rng.choice(ascii_values)},
+                {"Accept-Language": rng.choice(ascii_values)},
+                {"Cookie": "qms_admin=" + rng.choice(ascii_values)},
+            )
+        )
+        response = await fuzzed.client.get(path, params=query, headers=headers)
+        what = f"request {i}: GET {path[:120]} {query}"
+        assert response.status_code < 500, f"{what}: {response.status_code} {response.text[:300]}"
+        if path.startswith("/api/") and response.status_code >= 400:
+            check_error(response, what)
