@@ -1,6 +1,7 @@
 """The citizen pages in real Chromium against a real `qms demo --around-the-clock`: take a
 ticket at the kiosk (1080x1920 portrait, and in elderly mode), follow it on its status page
-on a phone, see the call reach the page within a second, and the page recover by itself
+on a phone, see the call reach the page within a second (with 到号提醒 on, a chime at the
+call and at every recall, and the tab's title saying so), and the page recover by itself
 after a server restart; leave the queue (取消排队) from a phone ticket's keyed page.
 Screenshots go to test-artifacts/."""
 
@@ -97,6 +98,10 @@ def test_kiosk_ticket_then_its_status_page_follows_the_call_and_a_restart(
         expect(root).to_have_attribute("data-state", "waiting")
         expect(status.locator("#ahead")).to_have_text("1")
         expect(status.locator("#near")).to_be_visible()  # 1 ahead, within 3
+        assert status.title().startswith("【快到您了】")  # seen on a phone with the page behind
+        status.locator("#alert-on").click()  # 到号提醒: the tap that lets the page chime and vibrate
+        expect(status.locator("#alert-state")).to_be_visible()
+        expect(status.locator("#alert-on")).to_be_hidden()
         shot(status, "ticket-waiting")
 
         hall.act("w2", "open")
@@ -110,6 +115,10 @@ def test_kiosk_ticket_then_its_status_page_follows_the_call_and_a_restart(
         assert time.monotonic() - called < 1.5
         expect(root).to_have_attribute("data-state", "called")
         expect(status.locator("#near")).to_be_hidden()
+        expect(root).to_have_attribute("data-alerted", "called:1")  # chimed and vibrated
+        assert status.title().startswith("【请到1号窗口】")
+        hall.act("w1", "recall")
+        expect(root).to_have_attribute("data-alerted", "called:2")  # every recall alerts again
         shot(status, "ticket-called")
 
         # the server goes away and comes back: the page says so and then follows by itself
@@ -121,6 +130,8 @@ def test_kiosk_ticket_then_its_status_page_follows_the_call_and_a_restart(
         expect(status.locator("#state-zh")).to_have_text("正在1号窗口办理", timeout=3000)
         hall.act("w1", "finish", outcome="completed")
         expect(root).to_have_attribute("data-state", "finished")
+        expect(status.locator("#alert")).to_be_hidden()
+        assert not status.title().startswith("【")
         shot(status, "ticket-finished")
 
         # the kiosk recovered by itself too

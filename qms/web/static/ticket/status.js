@@ -14,6 +14,12 @@
  * once; the server's refusal (already rated, too late) is shown in plain words. With it the
  * page also offers 取消排队 while the ticket waits: a confirmation first, then one POST; the
  * answer is the ticket as it stands (cancelled), shown at once.
+ *
+ * 到号提醒: the tab's title says when the turn is near and when the ticket is called, so a
+ * phone with the page behind another app still shows it. Sound and vibration come after the
+ * citizen's tap on 到号提醒 (browsers play nothing without one); the tap plays the chime once,
+ * so the citizen knows what to listen for. Then the phone chimes and vibrates once when the
+ * turn becomes near, and three times at a call and at every recall.
  */
 (function () {
   "use strict";
@@ -77,6 +83,7 @@
     el("updated").textContent = clock.format(new Date()); // the hall's time, wherever the phone is
     ended = t.state === "finished" || t.state === "expired" || t.state === "cancelled";
     if (leave) el("cancel").hidden = !waiting;
+    alertFor(t);
     // a step ends when the state changes (finished, or back to waiting after a transfer)
     if (rating && t.state !== lastState) { lastState = t.state; rated(); }
   }
@@ -142,6 +149,78 @@
       b.addEventListener("click", function () { rate(b.getAttribute("data-level")); });
     });
   }
+
+  // -- 到号提醒 -------------------------------------------------------------------------------
+
+  var baseTitle = document.title;
+  var audio = null; // made on the citizen's tap: only then may the page play sound
+  var alertsOn = false;
+  var current = null; // the ticket as last shown
+  var heard = ""; // the moment last alerted to: "", "near" or "called:<call count>"
+
+  /** The moment a citizen wants to hear of: near, or called (each recall a new one). */
+  function moment(t) {
+    if (t.state === "called") return "called:" + t.call_count;
+    if (t.state === "waiting" && t.people_ahead <= settings.near) return "near";
+    return "";
+  }
+
+  function chime(times) {
+    if (!audio) return;
+    var at = audio.currentTime + 0.05;
+    for (var i = 0; i < times; i++) {
+      [880, 660].forEach(function (hz, j) { // 叮咚: two falling tones
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        var start = at + i * 0.7 + j * 0.25;
+        osc.frequency.value = hz;
+        gain.gain.setValueAtTime(0.0001, start);
+        gain.gain.exponentialRampToValueAtTime(0.5, start + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.24);
+        osc.connect(gain);
+        gain.connect(audio.destination);
+        osc.start(start);
+        osc.stop(start + 0.25);
+      });
+    }
+  }
+
+  function buzz(pattern) {
+    if (navigator.vibrate) navigator.vibrate(pattern);
+  }
+
+  function alertFor(t) {
+    current = t;
+    var now = moment(t);
+    var w = windowText(t);
+    if (t.state === "called") document.title = "【请到" + w[0] + "】" + baseTitle;
+    else if (now === "near") document.title = "【快到您了】" + baseTitle;
+    else document.title = baseTitle;
+    el("alert").hidden = !(t.state === "waiting" || t.state === "called");
+    if (now === heard) return;
+    heard = now;
+    if (!now || !alertsOn) return;
+    var called = now !== "near";
+    chime(called ? 3 : 1);
+    buzz(called ? [400, 150, 400, 150, 400] : [200]);
+    root.setAttribute("data-alerted", now);
+  }
+
+  function alertsSwitch(on) {
+    alertsOn = on;
+    el("alert-on").hidden = on;
+    el("alert-state").hidden = !on;
+    if (!on) return;
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) audio = new Context();
+    if (audio && audio.state === "suspended") audio.resume();
+    chime(1); // what it will sound like
+    buzz([100]);
+    heard = current ? moment(current) : ""; // the moment already on screen is not news
+  }
+
+  el("alert-on").addEventListener("click", function () { alertsSwitch(true); });
+  el("alert-off").addEventListener("click", function () { alertsSwitch(false); });
 
   // -- 取消排队 -------------------------------------------------------------------------------
 
