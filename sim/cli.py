@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("run", help="replications of a scenario: table, CSV, HTML report")
     p.add_argument("scenario", type=Path)
-    p.add_argument("--replications", type=int, default=20)
+    p.add_argument("--replications", type=_positive, default=20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--csv", type=Path, help="directory for tickets.csv and summary.csv")
     p.add_argument("--html", type=Path, help="write a self-contained HTML report here")
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("compare", help="two scenarios side by side on common random numbers")
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path)
-    p.add_argument("--replications", type=int, default=20)
+    p.add_argument("--replications", type=_positive, default=20)
     p.add_argument("--seed", type=int, default=1)
     _jobs(p)
 
@@ -41,16 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("scenario", type=Path)
     p.add_argument("--within", type=float, default=15.0, help="minutes from ticket to call (default 15)")
     p.add_argument("--share", type=float, default=0.9, help="share of tickets called within them (default 0.9)")
-    p.add_argument("--replications", type=int, default=10)
+    p.add_argument("--replications", type=_positive, default=10)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--rounds", type=int, default=8, help="at most this many rounds of simulation")
+    p.add_argument("--rounds", type=_positive, default=8, help="at most this many rounds of simulation")
     p.add_argument("--csv", type=Path, help="write the plan per pool and slot here")
     p.add_argument("--html", type=Path, help="write the HTML report of the planned day, the plan first")
     _jobs(p)
 
     p = sub.add_parser("validate", help="the simulator against Erlang C and Cobham (the full table)")
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--replications", type=int, default=20)
+    p.add_argument("--replications", type=_positive, default=20)
     _jobs(p)
 
     sub.add_parser("bench", help="simulated tickets per second beside the same models in SimPy")

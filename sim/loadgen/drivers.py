@@ -37,6 +37,10 @@ class Driver(Protocol):
     async def close(self) -> None: ...
 
 
+class LoadRefused(Exception):
+    """The server will not take the load test as asked (a wrong login or hall): said to the person."""
+
+
 class HttpDriver:
     """The JSON API over keep-alive connections: a pool for dispensers, one per window, a pool for phones."""
 
@@ -54,12 +58,20 @@ class HttpDriver:
 
     async def start(self, windows: list[str]) -> None:
         login = HttpClient(self.host, self.port)
-        answer = await login.request(
-            "POST", "/api/v1/auth/login", {"username": self.username, "password": self.password}
-        )
-        await login.close()
+        try:
+            answer = await login.request(
+                "POST", "/api/v1/auth/login", {"username": self.username, "password": self.password}
+            )
+            hall = await login.request("GET", f"{self.base}/queues")
+        finally:
+            await login.close()
         if answer.status != 200:
-            raise RuntimeError(f"login as {self.username} failed: {answer.status} {answer.body}")
+            code = answer.body.get("error", {}).get("code", answer.status)
+            raise LoadRefused(
+                f"the server refused the login as {self.username!r} ({code}): check --username and --password"
+            )
+        if hall.status == 404:
+            raise LoadRefused(f"the server has no hall {self.hall!r}: give its id with --hall")
         token = str(answer.body["token"])
         for _ in range(self._sizes[0]):
             self._dispensers.put_nowait(HttpClient(self.host, self.port))

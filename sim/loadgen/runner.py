@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import random
 import sqlite3
 import sys
@@ -31,6 +32,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiomqtt
+
 from qms.core.model import serves
 
 from ..citizens import Citizen
@@ -38,7 +41,7 @@ from ..report import clock
 from ..runner import citizens_for
 from ..scenario import Scenario, Session, load_scenario, seconds
 from ..stats import percentile
-from .drivers import Driver, HttpDriver
+from .drivers import Driver, HttpDriver, LoadRefused
 from .http import Answer, NotLoopback, loopback
 from .mqtt import MqttDriver, broker_address, read_credentials
 
@@ -367,8 +370,17 @@ def main(args: argparse.Namespace) -> int:
         raise SystemExit(f"qms sim load: {err}") from None
     hall = args.hall or scenario.hall.id
     starts = [s.start for ss in scenario.staffing.sessions.values() for s in ss[:1]]
-    start = seconds(args.start) if args.start else min(starts) - 15 * 60
-    until = seconds(args.until) if args.until else scenario.end
+    try:
+        start = seconds(args.start) if args.start else min(starts) - 15 * 60
+        until = seconds(args.until) if args.until else scenario.end
+    except ValueError as err:
+        raise SystemExit(f"qms sim load: --from/--until: {err}") from None
+    if not start < until:
+        raise SystemExit(f"qms sim load: --from {clock(start)} is not before --until {clock(until)}")
+    if not (math.isfinite(args.speed) and args.speed > 0):
+        raise SystemExit(f"qms sim load: --speed must be simulated seconds per real second, above 0, got {args.speed}")
+    if args.windows < 0 or args.watchers < 0:
+        raise SystemExit("qms sim load: --windows and --watchers are 0 or more")
     # every phone and screen is a client of its own: a connection each
     http = HttpDriver(host, port, hall, args.username, args.password, phones=max(1, args.watchers))
     driver: Driver = http
@@ -394,7 +406,13 @@ def main(args: argparse.Namespace) -> int:
             f"over HTTP {args.watchers} phones and screens"
         )
     t0 = time.perf_counter()
-    stats = asyncio.run(test.run())
+    try:
+        stats = asyncio.run(test.run())
+    except (OSError, aiomqtt.MqttError) as err:
+        where = f"{args.url}" + (f" or its broker {args.mqtt}" if broker is not None else "")
+        raise SystemExit(f"qms sim load: cannot reach {where}: {err}; is the server running (`qms demo`)?") from None
+    except LoadRefused as err:
+        raise SystemExit(f"qms sim load: {err}") from None
     elapsed = time.perf_counter() - t0
     if args.database is not None:
         stats.violations += check_database(args.database, hall, stats.acked)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
+from qms.bench.api import free_port
 from sim.cli import main as sim_main
 from sim.loadgen import runner
 from sim.loadgen.http import NotLoopback, loopback
@@ -112,6 +114,13 @@ def test_a_compressed_morning_keeps_every_invariant(hall, capsys):
 @pytest.mark.slow
 def test_without_the_database_every_acknowledged_command_is_sent_again(hall, capsys):
     with serving(hall / "hall.toml", hall / "data") as server:
+        # a wrong login or hall is said in plain words before any load
+        for extra, said in (
+            ({"password": "wrong"}, "refused the login as 'admin' (bad_credentials): check --username"),
+            ({"hall": "nope"}, "the server has no hall 'nope': give its id with --hall"),
+        ):
+            with pytest.raises(SystemExit, match=re.escape(said)):
+                runner.main(_args(hall, server.port, **extra))
         code = runner.main(_args(hall, server.port, until="09:15", watchers=10))
     out = capsys.readouterr().out
     assert code == 0, out
@@ -124,3 +133,17 @@ def test_only_loopback_is_load_tested():
     for url in ("http://10.0.0.5:8000", "http://example.com", "https://127.0.0.1:8000"):
         with pytest.raises(NotLoopback):
             loopback(url)
+
+
+def test_bad_arguments_and_no_server_are_said_in_plain_words(hall):
+    nobody = free_port()  # nothing listens there
+    for extra, said in (
+        ({"speed": 0.0}, "--speed must be simulated seconds per real second, above 0, got 0.0"),
+        ({"speed": float("nan")}, "above 0, got nan"),
+        ({"start": "25:00"}, "--from/--until: '25:00' is not a time of day"),
+        ({"start": "10:00", "until": "09:00"}, "--from 10:00 is not before --until 09:00"),
+        ({"watchers": -1}, "--windows and --watchers are 0 or more"),
+        ({}, f"cannot reach http://127.0.0.1:{nobody}: "),
+    ):
+        with pytest.raises(SystemExit, match=re.escape(said)):
+            runner.main(_args(hall, nobody, **extra))
