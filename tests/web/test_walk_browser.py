@@ -11,7 +11,6 @@ page loads in under a second; a screenshot of each goes to test-artifacts/walk-*
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -56,7 +55,6 @@ def test_a_visit_from_the_kiosk_to_the_reports(tmp_path: Path, browser: Browser)
     server = start_demo(config, data, port)
     base = f"http://127.0.0.1:{port}"
     errors: list[str] = []
-    began = time.monotonic()
     try:
         # the kiosk: take a pension ticket; its QR code's link carries the ticket's key
         kiosk = open_page(browser, f"{base}/kiosk/{HALL}?return=60", KIOSK, errors)
@@ -151,6 +149,5 @@ def test_a_visit_from_the_kiosk_to_the_reports(tmp_path: Path, browser: Browser)
         assert csv.startswith("key,name,tickets") and "staff1,陈晓敏,1,1,0" in csv
         shot(reports, "walk-reports")
         assert errors == []
-        assert time.monotonic() - began < 40
     finally:
         server.stop()
