@@ -2,11 +2,13 @@
 
 One task per serial port (`serial_ports`), one MQTT connection with a reconnect loop. What a
 person does at a device becomes `dev/<dev>/evt/<name>` with a fresh `msg_id`, and the device is
-acknowledged only once the broker has the event (PUBACK), so a press the broker never got makes
-the keypad report a failure instead of vanishing. The server's `dev/<dev>/ack` to that event is
-shown on the device's display for a few seconds (with two beeps when it is a refusal). Commands
-(`cmd/show`, `cmd/beep`, `cmd/print`) are answered on `dev/<dev>/ack`; a repeated `msg_id` gets
-the first answer again and is not acted on twice, so a ticket is printed once.
+acknowledged once the broker has the event (PUBACK), or once `CONFIRM_WITHIN` has passed while a
+slow broker has it on the way (the bridge owns it then), always before the device gives up; a
+press the bridge could not send makes the keypad report a failure instead of vanishing. The
+server's `dev/<dev>/ack` to that event is shown on the device's display for a few seconds (with
+two beeps when it is a refusal). Commands (`cmd/show`, `cmd/beep`, `cmd/print`) are answered on
+`dev/<dev>/ack`; a repeated `msg_id` gets the first answer again and is not acted on twice, so a
+ticket is printed once.
 
 Presence: the bridge is the presence root of the devices behind it. Its own `dev/<bridge>/$state`
 is `ready` while it is connected, with a last will of `lost`; each device's `$state` (retained) is
@@ -73,6 +75,9 @@ log = logging.getLogger(__name__)
 RESULT_SECONDS = 5  # how long a keypad shows the server's answer to a press
 REMEMBERED_MSG_IDS = 256  # per device: the events whose server acks are shown on the device
 COMMAND_TIMEOUT = 5.0
+#: A device gives up on an event 1 s after its first try (PROTOCOL.md: 5 tries, 200 ms apart); the
+#: bridge answers within this, so that the answer is heard and a lost ACK can still be repeated.
+CONFIRM_WITHIN = 0.5
 SUPPLY_NOTES = (
     (wire.StatusFlag.PAPER_OUT, "取号机缺纸，请更换纸卷"),
     (wire.StatusFlag.PAPER_LOW, "取号机纸将用完，请准备纸卷"),
@@ -274,8 +279,15 @@ class Bridge:
             else:
                 self._remember_event(msg_id, device.id)
                 topic, payload = topics.device_event(self.hall, device.id, name), event.encode()
-                await client.publish(topic, payload, qos=1)
-                self._unanswered.sent(msg_id, device.id, topic, payload, asyncio.get_running_loop().time())
+                sent_at = asyncio.get_running_loop().time()
+                try:
+                    async with asyncio.timeout(CONFIRM_WITHIN):
+                        await client.publish(topic, payload, qos=1)
+                except TimeoutError:
+                    # Handed to a connected client, so it may well arrive: refusing it now could make a
+                    # press happen that the keypad called failed. Kept and sent again instead (below).
+                    log.warning("%s: the broker is slow to take %s; the bridge keeps it", device.id, msg_id)
+                self._unanswered.sent(msg_id, device.id, topic, payload, sent_at)
                 ok = True
         except mapping.Refused as refused:
             log.warning("%s: %s", device.id, refused)
