@@ -128,6 +128,7 @@ class _Device:
     flags: StatusFlag = StatusFlag.NONE
     poll_seq: int = 0
     unconfirmed: dict[int, int] = field(default_factory=dict)  # seq -> frame type, awaiting confirm()
+    answered: dict[int, AckResult] = field(default_factory=dict)  # seq -> what confirm() said, for repeats
 
 
 @dataclass(slots=True)
@@ -180,10 +181,10 @@ class HostLink:
         """Acknowledge a `DeviceInput` now that it is with the broker (`ok`), or refuse it (BUSY)."""
         device = self._devices.get(address)
         kind = None if device is None else device.unconfirmed.pop(seq, None)
-        if kind is None:
-            return  # confirmed already, or the port was reopened since
-        payload = encode(Ack(kind, AckResult.OK if ok else AckResult.BUSY))[1]
-        self._write(Frame(address, FrameType.ACK, seq, payload))
+        if device is None or kind is None:
+            return  # confirmed already
+        result = device.answered[seq] = AckResult.OK if ok else AckResult.BUSY
+        self._write(Frame(address, FrameType.ACK, seq, encode(Ack(kind, result))[1]))
 
     def data_to_send(self) -> bytes:
         """Bytes to write to the port now (and forget)."""
@@ -245,7 +246,6 @@ class HostLink:
                 events.append(DeviceDown(address))
             device.present = False
             device.last_heard = now
-            device.unconfirmed.clear()
             self._fail_all(address, device, events)
         self.decoder = FrameDecoder()
         self._out.clear()
@@ -290,9 +290,12 @@ class HostLink:
             case KeyPress() | Rating() | Take() | Help() | CheckIn():
                 if device.inbound.accept(frame.seq):
                     device.unconfirmed[frame.seq] = frame.type
+                    device.answered.pop(frame.seq, None)
                     events.append(DeviceInput(address, frame.seq, message))
                 elif frame.seq not in device.unconfirmed:
-                    self._write_ack(frame, AckResult.OK)  # a repeat after our ACK was lost: ACK again
+                    # A repeat after our ACK was lost: the same answer again, a refusal too; an
+                    # older frame replayed is acknowledged and otherwise ignored.
+                    self._write_ack(frame, device.answered.get(frame.seq, AckResult.OK))
             case _:
                 self.ignored_frames += 1
 

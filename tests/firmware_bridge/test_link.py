@@ -132,6 +132,24 @@ def test_a_press_is_acknowledged_only_when_confirmed_and_a_refusal_is_final() ->
     assert device.waiting == 0
 
 
+def test_a_press_refused_while_the_port_was_reopened_is_refused_to_its_repeat() -> None:
+    # The USB adapter drops out for a moment while the bridge waits for the broker; the broker
+    # was away after all. The keypad's repeat, once the port is back, hears the refusal.
+    bus = Bus(keypad())
+    bus.pump(0.5)
+    device = bus.devices[1]
+    device.press(KeyPress(Key.NEXT), bus.now)
+    (press,) = bus.host.receive(device.data_to_send(), bus.now)
+    bus.host.port_lost(bus.now + 0.1)
+    bus.host.confirm(1, press.seq, ok=False)  # written to a closed port: lost
+    bus.host.data_to_send()
+    device.tick(bus.now + 0.25)  # the keypad heard nothing: it repeats the press
+    heard = bus.host.receive(device.data_to_send(), bus.now + 0.3)
+    assert not [e for e in heard if isinstance(e, DeviceInput)]  # not a second press
+    results = device.receive(bus.host.data_to_send(), bus.now + 0.3)
+    assert [r.result for r in results if isinstance(r, Delivered)] == [AckResult.BUSY]
+
+
 def test_commands_reach_the_device_once_even_when_frames_are_lost() -> None:
     led = DeviceLink(2, DeviceKind.LED_BAR, nonce=7)
     bus = Bus(led)
