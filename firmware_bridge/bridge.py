@@ -208,8 +208,8 @@ class Bridge:
                     self._spawn(self.mqtt.publish_meta(device))
                 case DeviceDown():
                     self.presence.set(device.id, Part.BUS, False)
-                case DeviceInput(_, seq, message):
-                    self._spawn(self._device_input(port, device, seq, message))
+                case DeviceInput():
+                    self._spawn(self._device_input(port, device, event))
                 case CommandResult(_, token, result):
                     future = self._results.pop((port, token), None)
                     if future is not None and not future.done():
@@ -266,13 +266,13 @@ class Bridge:
             self._unanswered.sent(msg_id, device.id, topic, payload, loop.time())
             return
 
-    async def _device_input(self, port: str, device: DeviceConfig, seq: int, message: wire.DeviceEvent) -> None:
+    async def _device_input(self, port: str, device: DeviceConfig, press: DeviceInput) -> None:
         bus = self._buses[port]
         self._counter += 1
         msg_id = f"{self._boot}-{self._counter}"
         ok = False
         try:
-            name, event = mapping.device_event(device, message, msg_id, self.config.transfer_window)
+            name, event = mapping.device_event(device, press.message, msg_id, self.config.transfer_window)
             client = self._client
             if client is None:
                 log.warning("%s: %s while the broker is away; the device is told it failed", device.id, name)
@@ -294,8 +294,7 @@ class Bridge:
         except (aiomqtt.MqttError, ContractError) as error:
             log.warning("%s: event not published: %s", device.id, error)
         finally:
-            if device.address is not None:
-                bus.confirm(device.address, seq, ok)
+            bus.confirm(press, ok)
 
     async def _resend_unanswered(self) -> None:
         """Publish again (the same msg_id) each event the server has not answered; see `unanswered`."""
