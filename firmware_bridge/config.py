@@ -196,6 +196,9 @@ def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeCon
 
     if not devices:
         raise r.error("devices", "no [[devices]]: a bridge with nothing behind it has nothing to do")
+    for i, port_config in enumerate(ports.values()):
+        if port_config.kind is PortKind.PRINTER and port_config.name not in printers:
+            raise r.error(f"ports[{i}]", f'printer port "{port_config.name}" prints for no dispenser')
     return BridgeConfig(
         bridge_id, tuple(ports.values()), tuple(devices), hall, poll_interval, lost_after, transfer_window
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,24 @@ def test_a_file_that_is_not_toml_or_not_there(tmp_path: Path) -> None:
         load_config(broken)
     with pytest.raises(BridgeConfigError, match="cannot read"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_a_printer_port_no_dispenser_prints_on_is_named(tmp_path: Path) -> None:
+    # Left over from a dispenser taken away: the bridge stopped with a traceback
+    # ("coroutine raised StopIteration") instead of saying what is wrong.
+    data = good()
+    data["ports"].append({"name": "spare", "path": "/dev/ttyUSB7", "kind": "printer"})
+    with pytest.raises(BridgeConfigError) as caught:
+        parse_config(data, "bridge.toml")
+    assert str(caught.value) == 'bridge.toml: ports[2]: printer port "spare" prints for no dispenser'
+    (tmp_path / "bridge.toml").write_text(
+        '[bridge]\nid = "bridge-1"\n[[ports]]\nname = "spare"\npath = "/dev/ttyUSB7"\nkind = "printer"\n'
+        '[[ports]]\nname = "bus"\npath = "/dev/ttyUSB8"\n'
+        '[[devices]]\nid = "keypad-w1"\nkind = "keypad"\nport = "bus"\naddress = 1\nwindow = "w1"\n'
+    )
+    args = ["--broker", "mqtt://127.0.0.1:1", "--hall", "h1", "--config", str(tmp_path / "bridge.toml")]
+    done = subprocess.run(
+        [sys.executable, "-m", "firmware_bridge", *args], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr == 'error: bridge.toml: ports[0]: printer port "spare" prints for no dispenser\n'
