@@ -136,6 +136,11 @@ def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeCon
     transfer_window = r.text("bridge.transfer_window", bridge.get("transfer_window", "w{}"))
     if transfer_window.count("{}") != 1:
         raise r.error("bridge.transfer_window", 'must contain "{}" once, where the typed number goes')
+    try:  # else every 转移 press would fail, one by one, long after the bridge started
+        check_id("bridge.transfer_window", transfer_window.format("12"))
+    except (LookupError, ValueError, AttributeError, TypeError):
+        message = f'{transfer_window!r} does not make a window id of a typed number, as "w{{}}" makes w12 of 12'
+        raise r.error("bridge.transfer_window", message) from None
 
     ports: dict[str, PortConfig] = {}
     for i, t in enumerate(r.tables("ports", data.get("ports"))):

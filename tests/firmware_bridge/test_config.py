@@ -70,6 +70,8 @@ def change(path: str, value: object) -> dict:
         ("bridge.poll_interval", 0, "bridge.poll_interval: expected a number of seconds from 0.05 to 60"),
         ("bridge.lost_after", 1.0, "bridge.lost_after: expected a number of seconds from 2 to 600"),
         ("bridge.transfer_window", "w", 'must contain "{}" once'),
+        ("bridge.transfer_window", "w{n}{}", "bridge.transfer_window: 'w{n}{}' does not make a window id"),
+        ("bridge.transfer_window", "W-{}", "bridge.transfer_window: 'W-{}' does not make a window id"),
         ("bridge.colour", "red", "bridge.colour: unknown key"),
         ("ports.0.baudrate", 9601, "ports[0].baudrate: expected one of 1200"),
         ("ports.1.name", "bus1", 'ports[1].name: "bus1" is already a port'),
