@@ -154,7 +154,11 @@ def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeCon
         if baudrate not in BAUDRATES or isinstance(baudrate, bool):
             raise r.error(f"{key}.baudrate", f"expected one of {', '.join(map(str, BAUDRATES))}")
         gap = r.number(f"{key}.frame_gap", t.get("frame_gap", 0.05), 0.002, 1.0)
-        ports[name] = PortConfig(name, r.text(f"{key}.path", t.get("path")), kind, baudrate, gap)
+        path = r.text(f"{key}.path", t.get("path"))
+        same = next((p.name for p in ports.values() if p.path == path), None)
+        if same is not None:  # the bridge opens each port for itself alone: the second would never open
+            raise r.error(f"{key}.path", f'"{path}" is already port "{same}"; the devices of one line share one port')
+        ports[name] = PortConfig(name, path, kind, baudrate, gap)
 
     devices: list[DeviceConfig] = []
     taken: dict[tuple[str, int], str] = {}

@@ -76,6 +76,7 @@ def change(path: str, value: object) -> dict:
         ("ports.0.baudrate", 9601, "ports[0].baudrate: expected one of 1200"),
         ("ports.1.name", "bus1", 'ports[1].name: "bus1" is already a port'),
         ("ports.0.kind", "can", "ports[0].kind: 'can' is not one of rs485, printer"),
+        ("ports.1.path", "/dev/ttyUSB0", 'ports[1].path: "/dev/ttyUSB0" is already port "bus1"'),
         ("devices.1.address", 1, 'devices[1].address: 1 is already device "keypad-w2" on "bus1"'),
         ("devices.1.address", 248, "devices[1].address: expected a whole number from 1 to 247"),
         ("devices.1.address", ..., "devices[1].address: expected a whole number"),
