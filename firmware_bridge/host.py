@@ -141,7 +141,7 @@ class HostLink:
 
     addresses: Iterable[int]
     nonce: int
-    now: float = 0.0
+    now: float = 0.0  # the start, then the last tick
     poll_interval: float = 1.0
     lost_after: float = 3.0
     retry_after: float = 0.2
@@ -214,6 +214,7 @@ class HostLink:
 
     def tick(self, now: float) -> list[LinkEvent]:
         """Polls, retransmissions and presence due at `now`."""
+        self.now = now  # with no device on the bus, the next tick is a poll interval from here
         events: list[LinkEvent] = []
         for address, device in self._devices.items():
             silent = device.last_heard is not None and now - device.last_heard >= self.lost_after

@@ -191,6 +191,13 @@ def test_a_silent_device_goes_down_its_commands_fail_and_it_comes_back() -> None
     assert bus.of(DeviceUp)[-1] == DeviceUp(2, DeviceKind.LED_BAR)
 
 
+def test_a_bus_with_no_devices_configured_waits_a_poll_interval_between_ticks() -> None:
+    # A spare line in bridge.toml: its port task must sleep, not spin a CPU core on a past deadline.
+    host = HostLink([], nonce=1, now=0.0, poll_interval=1.0)
+    assert host.tick(60.0) == [] and host.data_to_send() == b""
+    assert host.next_deadline() == 61.0
+
+
 def test_a_device_never_heard_is_reported_down_once() -> None:
     bus = Bus(keypad())
     bus.devices.clear()
