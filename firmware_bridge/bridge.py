@@ -2,11 +2,13 @@
 
 One task per serial port (`serial_ports`), one MQTT connection with a reconnect loop. What a
 person does at a device becomes `dev/<dev>/evt/<name>` with a fresh `msg_id`, and the device is
-acknowledged only once the broker has the event (PUBACK), so a press the broker never got makes
-the keypad report a failure instead of vanishing. The server's `dev/<dev>/ack` to that event is
-shown on the device's display for a few seconds (with two beeps when it is a refusal). Commands
-(`cmd/show`, `cmd/beep`, `cmd/print`) are answered on `dev/<dev>/ack`; a repeated `msg_id` gets
-the first answer again and is not acted on twice, so a ticket is printed once.
+acknowledged once the broker has the event (PUBACK), or once `CONFIRM_WITHIN` has passed while a
+slow broker has it on the way (the bridge owns it then), always before the device gives up; a
+press the bridge could not send makes the keypad report a failure instead of vanishing. The
+server's `dev/<dev>/ack` to that event is shown on the device's display for a few seconds (with
+two beeps when it is a refusal). Commands (`cmd/show`, `cmd/beep`, `cmd/print`) are answered on
+`dev/<dev>/ack`; a repeated `msg_id` gets the first answer again and is not acted on twice, so a
+ticket is printed once.
 
 Presence: the bridge is the presence root of the devices behind it. Its own `dev/<bridge>/$state`
 is `ready` while it is connected, with a last will of `lost`; each device's `$state` (retained) is
@@ -73,6 +75,9 @@ log = logging.getLogger(__name__)
 RESULT_SECONDS = 5  # how long a keypad shows the server's answer to a press
 REMEMBERED_MSG_IDS = 256  # per device: the events whose server acks are shown on the device
 COMMAND_TIMEOUT = 5.0
+#: A device gives up on an event 1 s after its first try (PROTOCOL.md: 5 tries, 200 ms apart); the
+#: bridge answers within this, so that the answer is heard and a lost ACK can still be repeated.
+CONFIRM_WITHIN = 0.5
 SUPPLY_NOTES = (
     (wire.StatusFlag.PAPER_OUT, "取号机缺纸，请更换纸卷"),
     (wire.StatusFlag.PAPER_LOW, "取号机纸将用完，请准备纸卷"),
@@ -203,8 +208,8 @@ class Bridge:
                     self._spawn(self.mqtt.publish_meta(device))
                 case DeviceDown():
                     self.presence.set(device.id, Part.BUS, False)
-                case DeviceInput(_, seq, message):
-                    self._spawn(self._device_input(port, device, seq, message))
+                case DeviceInput():
+                    self._spawn(self._device_input(port, device, event))
                 case CommandResult(_, token, result):
                     future = self._results.pop((port, token), None)
                     if future is not None and not future.done():
@@ -261,29 +266,35 @@ class Bridge:
             self._unanswered.sent(msg_id, device.id, topic, payload, loop.time())
             return
 
-    async def _device_input(self, port: str, device: DeviceConfig, seq: int, message: wire.DeviceEvent) -> None:
+    async def _device_input(self, port: str, device: DeviceConfig, press: DeviceInput) -> None:
         bus = self._buses[port]
         self._counter += 1
         msg_id = f"{self._boot}-{self._counter}"
         ok = False
         try:
-            name, event = mapping.device_event(device, message, msg_id, self.config.transfer_window)
+            name, event = mapping.device_event(device, press.message, msg_id, self.config.transfer_window)
             client = self._client
             if client is None:
                 log.warning("%s: %s while the broker is away; the device is told it failed", device.id, name)
             else:
                 self._remember_event(msg_id, device.id)
                 topic, payload = topics.device_event(self.hall, device.id, name), event.encode()
-                await client.publish(topic, payload, qos=1)
-                self._unanswered.sent(msg_id, device.id, topic, payload, asyncio.get_running_loop().time())
+                sent_at = asyncio.get_running_loop().time()
+                try:
+                    async with asyncio.timeout(CONFIRM_WITHIN):
+                        await client.publish(topic, payload, qos=1)
+                except TimeoutError:
+                    # Handed to a connected client, so it may well arrive: refusing it now could make a
+                    # press happen that the keypad called failed. Kept and sent again instead (below).
+                    log.warning("%s: the broker is slow to take %s; the bridge keeps it", device.id, msg_id)
+                self._unanswered.sent(msg_id, device.id, topic, payload, sent_at)
                 ok = True
         except mapping.Refused as refused:
             log.warning("%s: %s", device.id, refused)
         except (aiomqtt.MqttError, ContractError) as error:
             log.warning("%s: event not published: %s", device.id, error)
         finally:
-            if device.address is not None:
-                bus.confirm(device.address, seq, ok)
+            bus.confirm(press, ok)
 
     async def _resend_unanswered(self) -> None:
         """Publish again (the same msg_id) each event the server has not answered; see `unanswered`."""

@@ -136,6 +136,11 @@ def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeCon
     transfer_window = r.text("bridge.transfer_window", bridge.get("transfer_window", "w{}"))
     if transfer_window.count("{}") != 1:
         raise r.error("bridge.transfer_window", 'must contain "{}" once, where the typed number goes')
+    try:  # else every 转移 press would fail, one by one, long after the bridge started
+        check_id("bridge.transfer_window", transfer_window.format("12"))
+    except (LookupError, ValueError, AttributeError, TypeError):
+        message = f'{transfer_window!r} does not make a window id of a typed number, as "w{{}}" makes w12 of 12'
+        raise r.error("bridge.transfer_window", message) from None
 
     ports: dict[str, PortConfig] = {}
     for i, t in enumerate(r.tables("ports", data.get("ports"))):
@@ -149,7 +154,11 @@ def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeCon
         if baudrate not in BAUDRATES or isinstance(baudrate, bool):
             raise r.error(f"{key}.baudrate", f"expected one of {', '.join(map(str, BAUDRATES))}")
         gap = r.number(f"{key}.frame_gap", t.get("frame_gap", 0.05), 0.002, 1.0)
-        ports[name] = PortConfig(name, r.text(f"{key}.path", t.get("path")), kind, baudrate, gap)
+        path = r.text(f"{key}.path", t.get("path"))
+        same = next((p.name for p in ports.values() if p.path == path), None)
+        if same is not None:  # the bridge opens each port for itself alone: the second would never open
+            raise r.error(f"{key}.path", f'"{path}" is already port "{same}"; the devices of one line share one port')
+        ports[name] = PortConfig(name, path, kind, baudrate, gap)
 
     devices: list[DeviceConfig] = []
     taken: dict[tuple[str, int], str] = {}
@@ -196,6 +205,9 @@ def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeCon
 
     if not devices:
         raise r.error("devices", "no [[devices]]: a bridge with nothing behind it has nothing to do")
+    for i, port_config in enumerate(ports.values()):
+        if port_config.kind is PortKind.PRINTER and port_config.name not in printers:
+            raise r.error(f"ports[{i}]", f'printer port "{port_config.name}" prints for no dispenser')
     return BridgeConfig(
         bridge_id, tuple(ports.values()), tuple(devices), hall, poll_interval, lost_after, transfer_window
     )

@@ -82,14 +82,17 @@ class DeviceStatus:
 class DeviceInput:
     """A device sent something a person did: a key, a rating, a take button, a help call. Exactly once.
 
-    The device is not acknowledged yet: the bridge calls `HostLink.confirm(address, seq, ok)` once
-    the event is safely with the broker, so a press the broker never got is one the keypad reports
-    as failed (it beeps), not one that silently vanished.
+    The device is not acknowledged yet: the bridge calls `HostLink.confirm(press, ok)` once the
+    event is safely with the broker, so a press the broker never got is one the keypad reports as
+    failed (it beeps), not one that silently vanished. `session` counts the device's boots (its
+    HELLOs with a new nonce): a rebooted device numbers its frames afresh, so `seq` alone does not
+    tell this press from a new one.
     """
 
     address: int
     seq: int
     message: KeyPress | Rating | Take | Help | CheckIn
+    session: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,8 @@ class _Device:
     flags: StatusFlag = StatusFlag.NONE
     poll_seq: int = 0
     unconfirmed: dict[int, int] = field(default_factory=dict)  # seq -> frame type, awaiting confirm()
+    answered: dict[int, AckResult] = field(default_factory=dict)  # seq -> what confirm() said, for repeats
+    session: int = 0  # the device's sessions (HELLOs with a new nonce) so far
 
 
 @dataclass(slots=True)
@@ -136,7 +141,7 @@ class HostLink:
 
     addresses: Iterable[int]
     nonce: int
-    now: float = 0.0
+    now: float = 0.0  # the start, then the last tick
     poll_interval: float = 1.0
     lost_after: float = 3.0
     retry_after: float = 0.2
@@ -176,14 +181,16 @@ class HostLink:
         self._launch(device, now)
         return token
 
-    def confirm(self, address: int, seq: int, ok: bool) -> None:
+    def confirm(self, press: DeviceInput, ok: bool) -> None:
         """Acknowledge a `DeviceInput` now that it is with the broker (`ok`), or refuse it (BUSY)."""
-        device = self._devices.get(address)
-        kind = None if device is None else device.unconfirmed.pop(seq, None)
+        device = self._devices.get(press.address)
+        if device is None or device.session != press.session:
+            return  # the device rebooted since: it forgot the frame, and a new one may have its number
+        kind = device.unconfirmed.pop(press.seq, None)
         if kind is None:
-            return  # confirmed already, or the port was reopened since
-        payload = encode(Ack(kind, AckResult.OK if ok else AckResult.BUSY))[1]
-        self._write(Frame(address, FrameType.ACK, seq, payload))
+            return  # confirmed already
+        result = device.answered[press.seq] = AckResult.OK if ok else AckResult.BUSY
+        self._write(Frame(press.address, FrameType.ACK, press.seq, encode(Ack(kind, result))[1]))
 
     def data_to_send(self) -> bytes:
         """Bytes to write to the port now (and forget)."""
@@ -207,6 +214,7 @@ class HostLink:
 
     def tick(self, now: float) -> list[LinkEvent]:
         """Polls, retransmissions and presence due at `now`."""
+        self.now = now  # with no device on the bus, the next tick is a poll interval from here
         events: list[LinkEvent] = []
         for address, device in self._devices.items():
             silent = device.last_heard is not None and now - device.last_heard >= self.lost_after
@@ -245,7 +253,6 @@ class HostLink:
                 events.append(DeviceDown(address))
             device.present = False
             device.last_heard = now
-            device.unconfirmed.clear()
             self._fail_all(address, device, events)
         self.decoder = FrameDecoder()
         self._out.clear()
@@ -283,16 +290,23 @@ class HostLink:
                 if flight is not None and flight.token:
                     events.append(CommandResult(address, flight.token, result))
                 self._launch(device, now)
-            case Hello(kind, _, firmware):
+            case Hello(kind, nonce, firmware):
+                if nonce != device.inbound.nonce:  # a new session: what the device sent before is gone
+                    device.session += 1
+                    device.unconfirmed.clear()
+                    device.answered.clear()
                 if device.inbound.hello(message, frame.seq):
                     events.append(DeviceHello(address, kind, firmware))
                 self._write_ack(frame, AckResult.OK)
             case KeyPress() | Rating() | Take() | Help() | CheckIn():
                 if device.inbound.accept(frame.seq):
                     device.unconfirmed[frame.seq] = frame.type
-                    events.append(DeviceInput(address, frame.seq, message))
+                    device.answered.pop(frame.seq, None)
+                    events.append(DeviceInput(address, frame.seq, message, device.session))
                 elif frame.seq not in device.unconfirmed:
-                    self._write_ack(frame, AckResult.OK)  # a repeat after our ACK was lost: ACK again
+                    # A repeat after our ACK was lost: the same answer again, a refusal too; an
+                    # older frame replayed is acknowledged and otherwise ignored.
+                    self._write_ack(frame, device.answered.get(frame.seq, AckResult.OK))
             case _:
                 self.ignored_frames += 1
 

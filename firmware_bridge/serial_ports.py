@@ -19,7 +19,7 @@ import serial
 from serial_asyncio_fast import create_serial_connection
 
 from firmware_bridge.config import PortConfig
-from firmware_bridge.host import DeviceAbsent, HostLink, LinkEvent
+from firmware_bridge.host import DeviceAbsent, DeviceInput, HostLink, LinkEvent
 from firmware_bridge.messages import HostCommand
 from firmware_bridge.printer import PrinterEvent, PrinterLink
 
@@ -167,9 +167,9 @@ class BusPort(SerialPort):
         self._wake.set()  # its retry deadline is earlier than what the port sleeps for
         return token
 
-    def confirm(self, address: int, seq: int, ok: bool) -> None:
+    def confirm(self, press: DeviceInput, ok: bool) -> None:
         """Acknowledge (or refuse) a device's input once the broker has it."""
-        self.link.confirm(address, seq, ok)
+        self.link.confirm(press, ok)
         self._flush()
 
     def _opened(self, now: float) -> None:

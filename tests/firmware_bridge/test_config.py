@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,10 +70,13 @@ def change(path: str, value: object) -> dict:
         ("bridge.poll_interval", 0, "bridge.poll_interval: expected a number of seconds from 0.05 to 60"),
         ("bridge.lost_after", 1.0, "bridge.lost_after: expected a number of seconds from 2 to 600"),
         ("bridge.transfer_window", "w", 'must contain "{}" once'),
+        ("bridge.transfer_window", "w{n}{}", "bridge.transfer_window: 'w{n}{}' does not make a window id"),
+        ("bridge.transfer_window", "W-{}", "bridge.transfer_window: 'W-{}' does not make a window id"),
         ("bridge.colour", "red", "bridge.colour: unknown key"),
         ("ports.0.baudrate", 9601, "ports[0].baudrate: expected one of 1200"),
         ("ports.1.name", "bus1", 'ports[1].name: "bus1" is already a port'),
         ("ports.0.kind", "can", "ports[0].kind: 'can' is not one of rs485, printer"),
+        ("ports.1.path", "/dev/ttyUSB0", 'ports[1].path: "/dev/ttyUSB0" is already port "bus1"'),
         ("devices.1.address", 1, 'devices[1].address: 1 is already device "keypad-w2" on "bus1"'),
         ("devices.1.address", 248, "devices[1].address: expected a whole number from 1 to 247"),
         ("devices.1.address", ..., "devices[1].address: expected a whole number"),
@@ -98,3 +103,24 @@ def test_a_file_that_is_not_toml_or_not_there(tmp_path: Path) -> None:
         load_config(broken)
     with pytest.raises(BridgeConfigError, match="cannot read"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_a_printer_port_no_dispenser_prints_on_is_named(tmp_path: Path) -> None:
+    # Left over from a dispenser taken away: the bridge stopped with a traceback
+    # ("coroutine raised StopIteration") instead of saying what is wrong.
+    data = good()
+    data["ports"].append({"name": "spare", "path": "/dev/ttyUSB7", "kind": "printer"})
+    with pytest.raises(BridgeConfigError) as caught:
+        parse_config(data, "bridge.toml")
+    assert str(caught.value) == 'bridge.toml: ports[2]: printer port "spare" prints for no dispenser'
+    (tmp_path / "bridge.toml").write_text(
+        '[bridge]\nid = "bridge-1"\n[[ports]]\nname = "spare"\npath = "/dev/ttyUSB7"\nkind = "printer"\n'
+        '[[ports]]\nname = "bus"\npath = "/dev/ttyUSB8"\n'
+        '[[devices]]\nid = "keypad-w1"\nkind = "keypad"\nport = "bus"\naddress = 1\nwindow = "w1"\n'
+    )
+    args = ["--broker", "mqtt://127.0.0.1:1", "--hall", "h1", "--config", str(tmp_path / "bridge.toml")]
+    done = subprocess.run(
+        [sys.executable, "-m", "firmware_bridge", *args], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr == 'error: bridge.toml: ports[0]: printer port "spare" prints for no dispenser\n'

@@ -178,7 +178,7 @@ def test_replayed_and_repeated_frames_count_once(order) -> None:
         events = host.receive(wire, n)
         for e in events:
             if isinstance(e, DeviceInput):
-                host.confirm(e.address, e.seq, ok=True)
+                host.confirm(e, ok=True)
         device.receive(host.data_to_send(), n)
     replayed = [e for i in order for e in host.receive(recorded[i % len(recorded)], 10 + i)]
     assert [e for e in replayed if isinstance(e, DeviceInput)] == []

@@ -72,7 +72,7 @@ class Bus:
                         self.host_events += events
                         for e in events:
                             if isinstance(e, DeviceInput):
-                                self.host.confirm(e.address, e.seq, ok=True)
+                                self.host.confirm(e, ok=True)
             if not moved:
                 return
 
@@ -109,7 +109,7 @@ def test_a_lost_ack_makes_the_device_repeat_and_the_host_count_it_once() -> None
     out = bus.devices[1].data_to_send()
     events = bus.host.receive(out, bus.now)  # the host hears the press ...
     (press,) = events
-    bus.host.confirm(1, press.seq, ok=True)
+    bus.host.confirm(press, ok=True)
     bus.host.data_to_send()  # ... but its ACK is lost on the wire
     bus.pump(1.0)  # the keypad repeats; the host acknowledges again without a second event
     assert bus.of(DeviceInput) == []
@@ -126,10 +126,28 @@ def test_a_press_is_acknowledged_only_when_confirmed_and_a_refusal_is_final() ->
     device.tick(bus.now + 0.3)
     assert bus.host.receive(device.data_to_send(), bus.now + 0.3) == []  # the repeat waits too
     assert bus.host.data_to_send() == b""
-    bus.host.confirm(1, press.seq, ok=False)  # the broker was away
+    bus.host.confirm(press, ok=False)  # the broker was away
     results = device.receive(bus.host.data_to_send(), bus.now + 0.4)
     assert [r.result for r in results if isinstance(r, Delivered)] == [AckResult.BUSY]
     assert device.waiting == 0
+
+
+def test_a_press_refused_while_the_port_was_reopened_is_refused_to_its_repeat() -> None:
+    # The USB adapter drops out for a moment while the bridge waits for the broker; the broker
+    # was away after all. The keypad's repeat, once the port is back, hears the refusal.
+    bus = Bus(keypad())
+    bus.pump(0.5)
+    device = bus.devices[1]
+    device.press(KeyPress(Key.NEXT), bus.now)
+    (press,) = bus.host.receive(device.data_to_send(), bus.now)
+    bus.host.port_lost(bus.now + 0.1)
+    bus.host.confirm(press, ok=False)  # written to a closed port: lost
+    bus.host.data_to_send()
+    device.tick(bus.now + 0.25)  # the keypad heard nothing: it repeats the press
+    heard = bus.host.receive(device.data_to_send(), bus.now + 0.3)
+    assert not [e for e in heard if isinstance(e, DeviceInput)]  # not a second press
+    results = device.receive(bus.host.data_to_send(), bus.now + 0.3)
+    assert [r.result for r in results if isinstance(r, Delivered)] == [AckResult.BUSY]
 
 
 def test_commands_reach_the_device_once_even_when_frames_are_lost() -> None:
@@ -173,6 +191,13 @@ def test_a_silent_device_goes_down_its_commands_fail_and_it_comes_back() -> None
     assert bus.of(DeviceUp)[-1] == DeviceUp(2, DeviceKind.LED_BAR)
 
 
+def test_a_bus_with_no_devices_configured_waits_a_poll_interval_between_ticks() -> None:
+    # A spare line in bridge.toml: its port task must sleep, not spin a CPU core on a past deadline.
+    host = HostLink([], nonce=1, now=0.0, poll_interval=1.0)
+    assert host.tick(60.0) == [] and host.data_to_send() == b""
+    assert host.next_deadline() == 61.0
+
+
 def test_a_device_never_heard_is_reported_down_once() -> None:
     bus = Bus(keypad())
     bus.devices.clear()
@@ -191,6 +216,25 @@ def test_a_rebooted_device_counting_from_zero_again_is_heard() -> None:
     bus.devices[1].press(KeyPress(Key.FINISH), bus.now)
     bus.pump(bus.now + 0.5)
     assert [e.message.key for e in bus.of(DeviceInput)] == [Key.NEXT] * 3 + [Key.FINISH]
+
+
+def test_a_press_awaiting_the_broker_when_its_keypad_reboots_is_not_answered_to_the_new_press() -> None:
+    # The keypad reboots while the bridge waits for the broker, then counts from 0 again: its
+    # next press has the number of the one before the reboot. That answer belongs to no frame now.
+    bus = Bus(keypad(first_seq=0))
+    bus.pump(0.5)
+    bus.devices[1].press(KeyPress(Key.NEXT), bus.now)
+    (before,) = bus.host.receive(bus.devices[1].data_to_send(), bus.now)
+    rebooted = bus.devices[1] = DeviceLink(1, DeviceKind.KEYPAD, nonce=0xCAFE, now=bus.now, first_seq=0)
+    bus.pump(bus.now + 0.1)  # its HELLO
+    rebooted.press(KeyPress(Key.FINISH), bus.now)
+    (after,) = bus.host.receive(rebooted.data_to_send(), bus.now)
+    assert (after.message, after.seq) == (KeyPress(Key.FINISH), before.seq)
+    bus.host.confirm(before, ok=True)  # the broker took the press before the reboot
+    assert bus.host.data_to_send() == b""  # ... which is no answer to the new one
+    bus.host.confirm(after, ok=False)  # the new one was refused
+    results = rebooted.receive(bus.host.data_to_send(), bus.now)
+    assert [r.result for r in results if isinstance(r, Delivered)] == [AckResult.BUSY]
 
 
 def test_a_restarted_bridge_is_heard_by_a_device_that_stayed_up() -> None:
@@ -253,7 +297,7 @@ def test_a_check_in_crosses_the_bus_once_even_when_its_ack_is_lost() -> None:
     for e in bus.host.receive(bus.devices[4].data_to_send(), bus.now):
         bus.host_events.append(e)
         if isinstance(e, DeviceInput):
-            bus.host.confirm(e.address, e.seq, ok=True)
+            bus.host.confirm(e, ok=True)
     assert bus.host.data_to_send()  # the host's ACK, lost on the wire: the device repeats after 200 ms
     bus.pump(bus.now + 1)
     assert [e.message for e in bus.of(DeviceInput)] == [scanned, read]
