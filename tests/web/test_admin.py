@@ -442,6 +442,8 @@ def test_read_only_pages_and_logout(served: tuple[Hall, Browser]) -> None:
     hall, admin = served
     for page, text in (("", "最近修改"), ("/booking", "预约规则"), ("/devices", "设备登记"), ("/windows", "窗口")):
         assert text in admin.get(ADMIN + page).text
+    accounts = admin.get(f"{ADMIN}/staff").text.count(f'href="{ADMIN}/staff/') - 1  # less "add an account"
+    assert f"<b>{accounts}</b>账号" in admin.get(ADMIN).text
     assert admin.get(f"{ADMIN}/windows/no-such").status_code == 404
     no_hall = admin.get("/admin/no-such-hall")
     assert no_hall.status_code == 404 and "没有这个大厅" in no_hall.text and "admin.css" in no_hall.text

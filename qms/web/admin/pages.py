@@ -34,7 +34,7 @@ async def overview(admin: AdminRequest) -> Response:
         "windows": windows,
         "open_windows": sum(1 for w in windows if w.state is not WindowState.CLOSED),
         "waiting": len(hall.line),
-        "accounts": len(await admin.desk.store.accounts()),
+        "accounts": await admin.desk.store.account_count(),
         "recent": await admin.desk.store.audit(admin.service.id, limit=10),
     }
     return admin.render("overview.html", "", 200, **context)
