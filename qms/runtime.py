@@ -30,6 +30,7 @@ from qms.web.admin import AdminDesk
 from qms.web.admin.in_force import describe, not_in_force
 from qms.web.app import create_app
 from qms.web.booking_desk import BookingDesk
+from qms.web.state import WebState
 from qms.web.tokens import TicketKeys
 
 DATABASE_NAME = "qms.sqlite3"
@@ -78,13 +79,14 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             await service.start()
             stack.push_async_callback(service.stop)
             # staff accounts and devices (seeded from the hall file once) and booking rules kept by the admin pages
-            await admin.start(app.state.qms, hall_file.staff, service.now())
+            web: WebState = app.state.qms
+            await admin.start(web, hall_file.staff, service.now())
             stack.push_async_callback(admin.store.close)
             differ = not_in_force(
                 hall_file.hall,
                 service.config,
                 file_staff=hall_file.staff,
-                stored_staff=admin.accounts.values(),
+                stored_staff=web.accounts.values(),
                 file_devices=hall_file.devices,
                 stored_devices=admin.devices[service.id],
                 file_booking=hall_file.booking,
@@ -104,8 +106,8 @@ def build_app(hall_file: HallFile, settings: Settings) -> Starlette:
             # a managed Mosquitto and the gateway also run while the registry is empty, so that
             # the first device added on the admin pages signs in at once
             print(f"  devices:   {await devices.start()}", flush=True)
-            if devices.gateway is not None:  # keypads sign in with the accounts the admin pages keep
-                devices.gateway.staff = admin.accounts
+            if devices.gateway is not None:  # keypads sign in with the accounts the web's logins read
+                devices.gateway.staff = web.accounts
             announcer.add_sink(VoiceOverMqtt(devices))  # the zones' players over MQTT
             yield
 

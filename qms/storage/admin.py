@@ -74,6 +74,10 @@ class SqliteAdminStore(SqliteFile):
             rows = await db.execute_fetchall(sql)
         return [StoredAccount(u, n, r, h, tuple(str(w) for w in json.loads(ws)), bool(d)) for u, n, r, h, ws, d in rows]
 
+    async def account_count(self) -> int:
+        """How many accounts there are, disabled ones too."""
+        return await self._count("SELECT count(*) FROM staff_accounts")
+
     async def save_account(
         self, hall: str, account: StoredAccount, before: StoredAccount | None, actor: str, at: datetime
     ) -> None:

@@ -258,6 +258,11 @@ class SqliteFile:
                 raise StorageError(f"{self.path} is closed")
             yield self._db
 
+    async def _count(self, sql: str, params: Sequence[object] = ()) -> int:
+        """The number a `SELECT count(*) ...` answers: counted by SQLite, no rows read out."""
+        async with self._locked() as db:
+            return await _scalar(db, sql, params)
+
     @asynccontextmanager
     async def _transaction(self, what: str = "the change") -> AsyncIterator[aiosqlite.Connection]:
         """The connection inside one write transaction (BEGIN IMMEDIATE): committed when the
@@ -407,8 +412,7 @@ class SqliteStore(SqliteFile):
 
     async def event_count(self, hall: str) -> int:
         """How many events the hall has stored, over all days."""
-        async with self._locked() as db:
-            return await _scalar(db, "SELECT count(*) FROM events WHERE hall = ?", (hall,))
+        return await self._count("SELECT count(*) FROM events WHERE hall = ?", (hall,))
 
 
 async def connect(path: str) -> aiosqlite.Connection:

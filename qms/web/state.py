@@ -27,7 +27,9 @@ class StaffAccountLike(Protocol):
     """What the web layer reads of a staff account (`qms.config`'s StaffAccount fits).
 
     `role` is "staff" or "admin" (a StrEnum compares equal to its value). `windows` lists
-    the windows the account may open, by id or number; empty means any window.
+    the windows the account may open, by id (a number as text is taken too); empty means any
+    window. The MQTT gateway's account protocol is a part of this one, so the keypads' sign-in
+    reads the same live map as the web's logins.
     """
 
     @property
@@ -43,7 +45,7 @@ class StaffAccountLike(Protocol):
     def password_hash(self) -> str: ...
 
     @property
-    def windows(self) -> Collection[object]: ...
+    def windows(self) -> Collection[str]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,11 +28,19 @@ _LOOKS: dict[str, tuple[str, str]] = {  # stylesheet, class of <main>
 
 
 def error_page(
-    request: Request, status: int, title: tuple[str, str], detail: tuple[str, str], *, look: Look = "screen"
+    request: Request,
+    status: int,
+    title: tuple[str, str],
+    detail: tuple[str, str],
+    *,
+    look: Look = "screen",
+    code: str | None = None,
 ) -> Response:
-    """A page that says in both languages what is wrong with the address asked for."""
+    """A page that says in both languages what is wrong with the address asked for; `code`,
+    the refusal's stable code (as the API would answer it), is on the page as `data-code`."""
     stylesheet, main_class = _LOOKS[look]
     context = {
+        "code": code,
         "status": status,
         "title": title[0],
         "title_en": title[1],
@@ -56,4 +64,5 @@ def no_hall_page(request: Request, hall_id: str, page: tuple[str, str], *, look:
             f"This server runs no hall {hall_id!r}. Please check the {page[1]}'s address.",
         ),
         look=look,
+        code="unknown_hall",
     )

@@ -317,6 +317,64 @@ def test_services_add_edit_remove_with_field_messages(served: tuple[Hall, Browse
     assert "公证" in admin.get(f"{ADMIN}/services").text
 
 
+_CODE = re.compile(r'data-code="([a-z_]+)"')
+
+
+def refused_with(response: httpx.Response, status: int) -> list[str]:
+    """The stable codes a refusal page carries (`data-code`), after checking its status."""
+    assert response.status_code == status, (response.status_code, response.text[:500])
+    return _CODE.findall(response.text)
+
+
+def test_every_refusal_on_the_admin_pages_carries_its_stable_code(served: tuple[Hall, Browser]) -> None:
+    """A walk through the admin pages' refusals: each says why on the page and carries its code
+    (`data-code`, the API's code where the API has one) for tests and scripts; none changes anything."""
+    hall, admin = served
+    audited = audit_count(admin)
+    visitor = Browser(hall.base)
+    assert refused_with(visitor.log_in("admin", ""), 422) == ["credentials_required"]
+    assert refused_with(visitor.log_in("admin", "nope"), 401) == ["bad_credentials"]
+    for _ in range(5):  # the throttle counts per user name: a name no other test uses
+        visitor.log_in("guesser", "nope")
+    assert refused_with(visitor.log_in("guesser", "nope"), 429) == ["too_many_attempts"]
+    staff = Browser(hall.base)
+    staff.log_in("staff1", "demo123")
+    assert refused_with(staff.get(ADMIN), 403) == ["admin_only"]
+    assert refused_with(admin.get("/admin/no-such-hall"), 404) == ["unknown_hall"]
+    admin.get(f"{ADMIN}/services/pension")
+    assert refused_with(admin.post(f"{ADMIN}/services/pension", {}, csrf="forged"), 403) == ["invalid_csrf_token"]
+    for path, code in (
+        ("/services/no-such", "unknown_service"),
+        ("/windows/no-such", "unknown_window"),
+        ("/staff/no-one", "unknown_account"),
+        ("/devices/no-such", "unknown_device"),
+        ("/booking/services/no-such", "service_not_bookable"),
+    ):
+        assert refused_with(admin.get(ADMIN + path), 404) == [code], path
+
+    # forms: bad fields, a layout that would not hold, and changes the hall or the registry refuses
+    admin.get(f"{ADMIN}/services/new")
+    assert refused_with(admin.post(f"{ADMIN}/services/new", {"id": "Bad Id"}), 422) == ["invalid_input"]
+    assert refused_with(admin.post(f"{ADMIN}/services/issuing/remove", {}), 409)[0] == "invalid_config"  # a next step
+    assert refused_with(admin.post(f"{ADMIN}/services/social-security-card/remove", {}), 409) == ["service_bookable"]
+    hall.login()
+    hall.issue("tax-filing")
+    assert refused_with(admin.post(f"{ADMIN}/services/tax-filing/remove", {}), 409) == ["service_has_tickets"]
+    hall.act("w7", "open")
+    assert refused_with(admin.post(f"{ADMIN}/windows/w7/remove", {}), 409) == ["window_has_devices"]
+    assert audit_count(admin) == audited  # nothing changed so far
+    for device in ("keypad-w7", "led-w7", "pad-w7"):
+        if device in device_ids(admin):
+            assert admin.post(f"{ADMIN}/devices/{device}/remove", {}).status_code == 303
+    audited = audit_count(admin)
+    assert refused_with(admin.post(f"{ADMIN}/windows/w7/remove", {}), 409) == ["window_in_use"]
+    hall.act("w7", "close")
+    assert refused_with(admin.post(f"{ADMIN}/devices/bridge-1/remove", {}), 409) == ["bridge_has_devices"]
+    behind = admin.post(f"{ADMIN}/devices/keypad-w2/credential", {"action": "show"})
+    assert refused_with(behind, 409) == ["password_not_kept"]
+    assert audit_count(admin) == audited  # none of them changed anything
+
+
 def test_hours_and_policy_forms(served: tuple[Hall, Browser]) -> None:
     _, admin = served
     page = admin.get(f"{ADMIN}/hours")
@@ -387,8 +445,10 @@ def test_bookable_services_and_their_slots(served: tuple[Hall, Browser]) -> None
     admin.get(f"{form}/pension")
     longer = admin.post(f"{form}/pension", {**good, "slot_minutes": "60"})
     assert longer.status_code == 409 and "1 个未到期的预约" in html.unescape(longer.text)
+    assert 'data-code="service_has_open_bookings"' in longer.text
     removed = admin.post(f"{form}/pension/remove", {})
     assert removed.status_code == 409 and "未删除" in html.unescape(removed.text)
+    assert 'data-code="service_has_open_bookings"' in removed.text
     assert admin.post(f"{form}/pension", {**good, "capacity": "0"}).status_code == 303
     assert hall.http.get(f"/bookings/{code}").json()["booking"]["state"] == "booked"  # kept
     paused = hall.http.post("/bookings", json={**body, "id_number": valid_id(8)})
@@ -442,6 +502,8 @@ def test_read_only_pages_and_logout(served: tuple[Hall, Browser]) -> None:
     hall, admin = served
     for page, text in (("", "最近修改"), ("/booking", "预约规则"), ("/devices", "设备登记"), ("/windows", "窗口")):
         assert text in admin.get(ADMIN + page).text
+    accounts = admin.get(f"{ADMIN}/staff").text.count(f'href="{ADMIN}/staff/') - 1  # less "add an account"
+    assert f"<b>{accounts}</b>账号" in admin.get(ADMIN).text
     assert admin.get(f"{ADMIN}/windows/no-such").status_code == 404
     no_hall = admin.get("/admin/no-such-hall")
     assert no_hall.status_code == 404 and "没有这个大厅" in no_hall.text and "admin.css" in no_hall.text

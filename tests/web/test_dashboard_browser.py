@@ -1,8 +1,8 @@
 """The efficiency dashboard in real Chromium at 1920x1080, against a real `qms demo`.
 
-Tickets are issued, called and finished through the API; the figures, the chart, the hot
-services and the windows on the page must follow, and after a server restart the page must
-reconnect by itself and keep following. A screenshot goes to test-artifacts/.
+Tickets are issued, called, finished, missed and cancelled through the API; the figures, the
+chart, the hot services and the windows on the page must follow, and after a server restart the
+page must reconnect by itself and keep following. A screenshot goes to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -59,16 +59,36 @@ def test_the_dashboard_follows_the_hall_and_reconnects_after_a_restart(tmp_path:
         second = hall.act("w2", "call-next")["ticket"]["number"]
         expect(page.locator(".win[data-window='w2'] .tk")).to_have_text(second)
         expect(page.locator("#k-called")).to_have_text("2")
+        expect(page.locator("#k-no-shows")).to_have_text("0")
+        expect(page.locator("#k-cancelled")).to_have_text("0")
+
+        # the citizen with the last ticket leaves the queue (取消排队) and w2's citizen never came:
+        # one each beside the other, neither counted as waiting any more
+        taken = hall.http.post("/tickets", json={"service": "pension"}).json()["ticket"]
+        expect(page.locator("#k-waiting")).to_have_text("3")
+        cancel = hall.http.post(f"/tickets/{taken['id']}/cancel", json={"key": taken["key"]})
+        assert cancel.status_code == 200, cancel.text
+        hall.act("w2", "no-show")
+        expect(page.locator("#k-cancelled")).to_have_text("1")
+        expect(page.locator("#k-no-shows")).to_have_text("1")
+        expect(page.locator("#k-waiting")).to_have_text("2")
+        expect(page.locator("#k-taken")).to_have_text("5")
+        figures = page.evaluate(
+            "[...document.querySelectorAll('.kpi .v')].map(v => [v.scrollWidth <= v.clientWidth, v.offsetHeight])"
+        )
+        assert all(fits for fits, _ in figures) and len({high for _, high in figures}) == 1, figures
+        # every figure fits its tile at 1920x1080, on one line (a unit wrapped under its figure is taller)
         shot(page, "dashboard")
 
         server.stop()
         expect(page.locator("#conn")).to_have_class("conn offline")
-        expect(page.locator("#k-taken")).to_have_text("4")  # the last figures stay on the board
+        expect(page.locator("#k-taken")).to_have_text("5")  # the last figures stay on the board
         server = start_demo(config, data, port)
         expect(page.locator("#conn")).to_have_class("conn online", timeout=15_000)
         hall.issue("pension")
-        expect(page.locator("#k-taken")).to_have_text("5")
+        expect(page.locator("#k-taken")).to_have_text("6")
         expect(page.locator("#k-called")).to_have_text("2")
+        expect(page.locator("#k-cancelled")).to_have_text("1")  # replayed after the restart
         assert errors == []
         page.close()
     finally:

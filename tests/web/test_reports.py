@@ -60,6 +60,22 @@ async def test_the_csv_has_a_header_and_one_line_per_group(api: Api) -> None:
 
 
 @pytest.mark.anyio
+async def test_a_cancelled_ticket_is_cancelled_in_the_report_and_the_csv_not_a_no_show(api: Api) -> None:
+    """取消排队: counted apart from no-shows, in every grouping and in the CSV download."""
+    await served_day(api)
+    left = await api.issue("social")
+    cancelled = await api.client.post(api.url(f"/tickets/{left['id']}/cancel"), json={"key": left["key"]})
+    assert cancelled.status_code == 200, cancelled.text
+    for by in ("service", "department", "channel"):
+        rows = (await api.get(f"/reports/daily?by={by}", headers=bearer("alice")))["rows"]
+        assert sum(r["cancelled"] for r in rows) == 1 and sum(r["no_shows"] for r in rows) == 0, (by, rows)
+        assert sum(r["finished"] for r in rows) == 1, (by, rows)
+    response = await api.client.get(api.url("/reports/daily.csv?by=service"), headers=bearer("bob"))
+    lines = {line["key"]: line for line in csv.DictReader(io.StringIO(response.text.lstrip("\ufeff")))}
+    assert (lines["social"]["tickets"], lines["social"]["cancelled"], lines["social"]["no_shows"]) == ("2", "1", "0")
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("query", "status", "code"),
     [("?by=colour", 422, "invalid_group"), ("?day=2026-13-01", 422, "invalid_date"), ("", 401, "auth_required")],

@@ -28,7 +28,7 @@ from qms.core.model import ID_PATTERN
 from qms.service.booking import BookingService
 
 from .booking_rules import store_rules
-from .forms import Form
+from .forms import Form, Refusal
 from .gate import AdminRequest, admin_page, not_found
 
 MODES = (
@@ -95,9 +95,11 @@ def read_service(
         return None
 
 
-async def open_bookings(booking: BookingService, service_id: str, now: datetime, doing: tuple[str, str]) -> str:
+async def open_bookings(
+    booking: BookingService, service_id: str, now: datetime, doing: tuple[str, str]
+) -> Refusal | None:
     """Why `doing` (what is refused, 中文 and English) cannot be done while `service_id` has open
-    bookings, or "" when it has none."""
+    bookings (`service_has_open_bookings`), or None when it has none."""
     ledger = await booking.committed()
     days = sorted(
         ledger.local(b.start).date().isoformat()
@@ -105,14 +107,15 @@ async def open_bookings(booking: BookingService, service_id: str, now: datetime,
         if b.service == service_id and b.state is BookingState.BOOKED and b.end > now
     )
     if not days:
-        return ""
+        return None
     count, last = len(days), days[-1]
-    return (
+    message = (
         f"{doing[0]}：这个事项还有 {count} 个未到期的预约（最晚 {last}）。可先把名额设为 0 停止新预约，"
         f"已有预约照常签到；这些预约结束后再改。 · {doing[1]}: the service has {count} open booking(s) "
         f"(the last on {last}). Set its places to 0 to stop new bookings (the open ones check in as usual), "
         "and change this once they are over."
     )
+    return Refusal(message, "service_has_open_bookings")
 
 
 @admin_page
@@ -120,12 +123,13 @@ async def service_form(admin: AdminRequest) -> Response:
     """`GET|POST /admin/{hall}/booking/services/{service}` (`new` adds one)."""
     booking = admin.booking
     if booking is None:
-        return not_found(admin, ("在线预约", "online booking"))
+        return not_found(admin, ("在线预约", "online booking"), "booking_disabled")
     rules = booking.rules
     service_id = admin.request.path_params["service"]
     old = None if service_id == "new" else rules.bookable(service_id)
     if service_id != "new" and old is None:
-        return not_found(admin, (f"可预约事项「{service_id}」", f"bookable service {service_id!r}"))
+        what = (f"可预约事项「{service_id}」", f"bookable service {service_id!r}")
+        return not_found(admin, what, "service_not_bookable")
     form = admin.form
     if form is None:
         return _page(admin, rules, old, service_values(old))
@@ -152,15 +156,16 @@ async def remove_service(admin: AdminRequest) -> Response:
     booking = admin.booking
     old = None if booking is None else booking.rules.bookable(admin.request.path_params["service"])
     if booking is None or old is None:
-        return not_found(admin, ("这个可预约事项", "such bookable service"))
+        return not_found(admin, ("这个可预约事项", "such bookable service"), "service_not_bookable")
     rules = booking.rules
     refused = await open_bookings(booking, old.service, admin.service.now(), ("未删除", "Not removed"))
     if refused:
         return _page(admin, rules, old, service_values(old), status=409, refused=refused)
     if len(rules.services) == 1:
-        refused = (
+        refused = Refusal(
             "未删除：至少要保留一个可预约事项（可把名额设为 0 暂停预约） · "
-            "Not removed: keep at least one bookable service (set its places to 0 to pause booking)"
+            "Not removed: keep at least one bookable service (set its places to 0 to pause booking)",
+            "last_bookable_service",
         )
         return _page(admin, rules, old, service_values(old), status=409, refused=refused)
     new = replace(rules, services=tuple(s for s in rules.services if s != old))
@@ -175,7 +180,7 @@ def _page(
     values: dict[str, str],
     *,
     status: int = 200,
-    refused: str = "",
+    refused: Refusal | None = None,
 ) -> Response:
     config = admin.service.config
     choices = [s for s in config.services if rules.bookable(s.id) is None]

@@ -2,10 +2,11 @@
 link (the gateway and the broker it puts a changed device registry in force on).
 
 `AdminDesk.start` seeds the staff accounts and each hall's device registry from the hall file
-on first start and loads them: the accounts into the live account map that logins read
-(`WebState.accounts`), the registry into `devices`; after every change the live copy is loaded
-again, so a disabled account cannot log in any more and a new one can, at once, and a removed
-device is refused at once.
+on first start and loads them: the accounts into the live account map (`WebState.accounts`),
+the registry into `devices`; after every change the live copy is loaded again, so a disabled
+account cannot log in any more and a new one can, at once, and a removed device is refused at
+once. The account map is the only one: the web's logins read it, and so does the keypads'
+sign-in over MQTT (the runtime hands the gateway this very map).
 """
 
 from __future__ import annotations
@@ -52,9 +53,6 @@ class AdminDesk:
     # checked for devices and removed: one never slips in between the other's check and change,
     # so no device is left bound to a window the hall no longer has
     registry_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # the enabled accounts, kept in step with the table: for readers other than the web's logins
-    # (the keypads' sign-in over MQTT)
-    accounts: dict[str, StoredAccount] = field(default_factory=dict)
 
     async def start(self, state: WebState, seed: Sequence[StaffAccountLike], now: datetime) -> None:
         """Open the store, seed the accounts table from the hall file if it is empty, load it;
@@ -78,10 +76,9 @@ class AdminDesk:
     async def reload(self, accounts: MutableMapping[str, StaffAccountLike]) -> None:
         """Make the live account map what the table says (disabled accounts left out)."""
         stored = await self.store.accounts()
-        enabled = {a.username: a for a in stored if not a.disabled}
-        for live in (accounts, self.accounts):  # in place: their readers hold these very maps
-            live.clear()
-            live.update(enabled)
+        # in place, with no await between: its readers hold this very map and never see it empty
+        accounts.clear()
+        accounts.update((a.username, a) for a in stored if not a.disabled)
 
     async def devices_changed(self, hall: str) -> None:
         """Load the hall's registry again and put it in force on its device link. A failure

@@ -23,7 +23,7 @@ from qms.core.model import ID_PATTERN
 from qms.storage.devices import login_of
 from qms.web.templating import error_page
 
-from .forms import Form
+from .forms import Form, Refusal
 from .gate import AdminRequest, admin_page, not_found
 
 KINDS = (
@@ -95,6 +95,7 @@ async def remove_device(admin: AdminRequest) -> Response:
                 f"Devices still hang off bridge {old.id}: {', '.join(behind)}. Move or remove them first.",
             ),
             look="admin",
+            code="bridge_has_devices",
         )
     await admin.desk.store.remove_device(admin.service.id, old, admin.principal.username, admin.service.now())
     await admin.desk.devices_changed(admin.service.id)
@@ -117,8 +118,10 @@ async def credential(admin: AdminRequest) -> Response:
     if admin.form.errors:
         return _page(admin, old, _values(old), status=422)
     if link is None or link.mode != "managed" or old.bridge is not None:
-        admin.form.fail("action", "这台设备的密码不由本服务器管理", "this server does not keep this device's password")
-        return _page(admin, old, _values(old), status=409)
+        kept = Refusal(
+            "这台设备的密码不由本服务器管理 · this server does not keep this device's password", "password_not_kept"
+        )
+        return _page(admin, old, _values(old), status=409, refused=kept)
     if action == "show":
         return _page(admin, old, _values(old), password=link.password(old))
     password = link.password(old, new=True)
@@ -252,14 +255,15 @@ def _page(
     status: int = 200,
     password: str | None = None,
     reset: bool = False,
+    refused: Refusal | None = None,
 ) -> Response:
     context = _context(admin)
     login = LOGINS[login_of(device)] if device is not None else None
     return admin.render(
         "device.html", "devices", status, device=device, values=values, login=login, password=password,
-        reset=reset, login_kind=login_of(device) if device is not None else "", **context,
+        reset=reset, login_kind=login_of(device) if device is not None else "", refused=refused, **context,
     )  # fmt: skip
 
 
 def _no_device(admin: AdminRequest, device_id: str) -> Response:
-    return not_found(admin, (f"编号为「{device_id}」的设备", f"device {device_id!r}"))
+    return not_found(admin, (f"编号为「{device_id}」的设备", f"device {device_id!r}"), "unknown_device")

@@ -30,6 +30,15 @@ async def read_form(request: Request, limit: int = MAX_FORM_BYTES) -> Form:
     return Form(parse_qs(text, keep_blank_values=True, max_num_fields=20_000))
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a change (or a login) was not made, as its page says it: a message in Chinese and
+    English, and the stable code that the page carries as `data-code`."""
+
+    message: str
+    code: str
+
+
 @dataclass(slots=True)
 class Form:
     """A posted form and the problems found so far, field by field."""

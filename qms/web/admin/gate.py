@@ -5,6 +5,12 @@ session goes to the login page (and comes back afterwards), a staff account with
 role gets a 403 page, a POST without the session's CSRF token gets a 403 page, and an unknown
 hall a 404 page; in none of these cases does anything change. The handler gets an `AdminRequest`
 with the hall's service, who is acting, the posted form, and `render` for the shared layout.
+
+Every refusal carries a stable code on the page as `data-code` (the API's code where the API
+has one), for tests and scripts: a form's problems `invalid_input` (or `invalid_config` when
+only the layout as a whole would not hold), a change refused as a `Refusal` with its own code
+(the hall's, for a layout change), and the error pages theirs (`unknown_hall`, `admin_only`,
+`invalid_csrf_token`, `unknown_window` ...).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from qms.web.templating import error_page, no_hall_page, templates
 
 from .audit_view import change_lines
 from .desk import AdminDesk, admin_desk
-from .forms import Form, read_form
+from .forms import Form, Refusal, read_form
 from .session import csrf_ok, csrf_refused, csrf_token, not_admin, session_principal, to_login
 
 NAV = (
@@ -83,13 +89,13 @@ class AdminRequest:
         """After a change: back to a page (Post/Redirect/Get) that says it was saved."""
         return RedirectResponse(f"{self.base}{path}?saved=1", status_code=303)
 
-    async def change_layout(self, layout: HallConfig, part: str) -> str | None:
-        """Submit a new layout to the hall; the hall's refusal as a message, or None when stored."""
+    async def change_layout(self, layout: HallConfig, part: str) -> Refusal | None:
+        """Submit a new layout to the hall; the hall's refusal with its code, or None when stored."""
         actor = self.principal.username
         try:
             await self.service.submit(ChangeLayout(layout, part, actor), actor=actor)
         except QmsError as exc:
-            return f"未保存，大厅拒绝了这次修改 · Not saved, the hall refused it: {exc.message}"
+            return Refusal(f"未保存，大厅拒绝了这次修改 · Not saved, the hall refused it: {exc.message}", exc.code)
         return None
 
 
@@ -122,12 +128,14 @@ def admin_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
-def not_found(admin: AdminRequest, what: tuple[str, str]) -> Response:
-    """A 404 page for a service, window or account the hall does not have."""
+def not_found(admin: AdminRequest, what: tuple[str, str], code: str) -> Response:
+    """A 404 page for a service, window or account the hall does not have; `code` says which
+    (`unknown_service`, ...)."""
     return error_page(
         admin.request,
         404,
         ("找不到", "Not found"),
         (f"本大厅没有{what[0]}。", f"This hall has no {what[1]}."),
         look="admin",
+        code=code,
     )

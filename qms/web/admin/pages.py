@@ -19,8 +19,12 @@ from qms.storage.audit import KINDS
 
 from . import layout_forms as lf
 from .devices import devices_at_window
-from .forms import Form
+from .forms import Form, Refusal
 from .gate import AdminRequest, admin_page, not_found
+
+# the stable codes of the refusals of these pages, on the page as data-code
+WINDOW_HAS_DEVICES = "window_has_devices"
+SERVICE_BOOKABLE = "service_bookable"
 
 
 @admin_page
@@ -34,7 +38,7 @@ async def overview(admin: AdminRequest) -> Response:
         "windows": windows,
         "open_windows": sum(1 for w in windows if w.state is not WindowState.CLOSED),
         "waiting": len(hall.line),
-        "accounts": len(await admin.desk.store.accounts()),
+        "accounts": await admin.desk.store.account_count(),
         "recent": await admin.desk.store.audit(admin.service.id, limit=10),
     }
     return admin.render("overview.html", "", 200, **context)
@@ -57,7 +61,7 @@ async def service_form(admin: AdminRequest) -> Response:
     service_id = admin.request.path_params["service"]
     old = None if service_id == "new" else config.service(service_id)
     if service_id != "new" and old is None:
-        return not_found(admin, (f"编号为「{service_id}」的事项", f"service {service_id!r}"))
+        return not_found(admin, (f"编号为「{service_id}」的事项", f"service {service_id!r}"), "unknown_service")
     form = admin.form
     if form is None:
         return _service_page(admin, old, lf.service_values(old))
@@ -75,13 +79,14 @@ async def remove_service(admin: AdminRequest) -> Response:
     config = admin.service.config
     old = config.service(admin.request.path_params["service"])
     if old is None:
-        return not_found(admin, ("这个事项", "such service"))
+        return not_found(admin, ("这个事项", "such service"), "unknown_service")
     booking = admin.booking
     if booking is not None and booking.rules.bookable(old.id) is not None:
-        refused = (
+        refused = Refusal(
             "未删除：这个事项可以在线预约，请先在“预约规则”页把它从可预约事项中去掉 · "
             "Not removed: citizens can book this service; take it off the bookable services on the "
-            "booking rules page first"
+            "booking rules page first",
+            SERVICE_BOOKABLE,
         )
         return _service_page(admin, old, lf.service_values(old), status=409, refused=refused)
     return await _remove(
@@ -93,7 +98,12 @@ async def remove_service(admin: AdminRequest) -> Response:
 
 
 def _service_page(
-    admin: AdminRequest, old: ServiceConfig | None, values: dict[str, str], *, status: int = 200, refused: str = ""
+    admin: AdminRequest,
+    old: ServiceConfig | None,
+    values: dict[str, str],
+    *,
+    status: int = 200,
+    refused: Refusal | None = None,
 ) -> Response:
     others = [s for s in admin.service.config.services if old is None or s.id != old.id]
     return admin.render("service.html", "services", status, service=old, values=values, others=others, refused=refused)
@@ -102,7 +112,7 @@ def _service_page(
 async def _save(
     admin: AdminRequest,
     read: Callable[[Form], HallConfig | None],
-    page: Callable[[int, str], Response],
+    page: Callable[[int, Refusal | None], Response],
     part: str,
 ) -> Response:
     """Read the posted form into a new layout and submit it: the form again with its problems
@@ -110,7 +120,7 @@ async def _save(
     assert admin.form is not None
     layout = read(admin.form)
     if layout is None:
-        return page(422, "")
+        return page(422, None)
     refused = await admin.change_layout(layout, part)
     if refused is not None:
         return page(409, refused)
@@ -118,21 +128,22 @@ async def _save(
 
 
 async def _remove(
-    admin: AdminRequest, without: Callable[[], HallConfig], page: Callable[[str], Response], part: str
+    admin: AdminRequest, without: Callable[[], HallConfig], page: Callable[[Refusal], Response], part: str
 ) -> Response:
     """Submit the layout without one service or window: its page again with the reason it
     cannot go (409: the layout would not hold, or the hall refused), or on to the part's page."""
     assert admin.form is not None
     layout = lf.build(admin.form, without)
-    refused = admin.form.errors.get("_layout") if layout is None else await admin.change_layout(layout, part)
+    if layout is None:  # what is left would not hold together
+        refused: Refusal | None = Refusal(admin.form.errors["_layout"], "invalid_config")
+    else:
+        refused = await admin.change_layout(layout, part)
     if refused is not None:
         return page(refused)
     return admin.saved(f"/{part}")
 
 
 # ---- windows ---------------------------------------------------------------------------
-
-WINDOW_HAS_DEVICES = "window_has_devices"  # the refusal's stable code, on the page as data-code
 
 
 @admin_page
@@ -154,7 +165,7 @@ async def window_form(admin: AdminRequest) -> Response:
     window_id = admin.request.path_params["window"]
     old = next((w for w in config.windows if w.id == window_id), None)
     if window_id != "new" and old is None:
-        return not_found(admin, (f"编号为「{window_id}」的窗口", f"window {window_id!r}"))
+        return not_found(admin, (f"编号为「{window_id}」的窗口", f"window {window_id!r}"), "unknown_window")
     form = admin.form
     if form is None:
         return _window_page(admin, old, lf.window_values(old))
@@ -175,11 +186,11 @@ async def remove_window(admin: AdminRequest) -> Response:
         config = admin.service.config
         old = next((w for w in config.windows if w.id == admin.request.path_params["window"]), None)
         if old is None:
-            return not_found(admin, ("这个窗口", "such window"))
+            return not_found(admin, ("这个窗口", "such window"), "unknown_window")
         devices = devices_at_window(admin, old.id)
         if devices is not None:
-            refused = f"未删除：{devices[0]} · Not removed: {devices[1]}"
-            return _window_page(admin, old, lf.window_values(old), status=409, refused=refused, code=WINDOW_HAS_DEVICES)
+            refused = Refusal(f"未删除：{devices[0]} · Not removed: {devices[1]}", WINDOW_HAS_DEVICES)
+            return _window_page(admin, old, lf.window_values(old), status=409, refused=refused)
         return await _remove(
             admin,
             lambda: lf.without_window(config, old.id),
@@ -194,11 +205,10 @@ def _window_page(
     values: dict[str, str],
     *,
     status: int = 200,
-    refused: str = "",
-    code: str = "",
+    refused: Refusal | None = None,
 ) -> Response:
     config = admin.service.config
-    context = {"window": old, "values": values, "zones": config.zones(), "refused": refused, "refused_code": code}
+    context = {"window": old, "values": values, "zones": config.zones(), "refused": refused}
     return admin.render("window.html", "windows", status, services=config.services, **context)
 
 
@@ -210,7 +220,7 @@ async def hours(admin: AdminRequest) -> Response:
     """`GET|POST /admin/{hall}/hours`: sessions per weekday (lunch break, Saturday service), cutoff."""
     config = admin.service.config
 
-    def page(status: int = 200, refused: str = "") -> Response:
+    def page(status: int = 200, refused: Refusal | None = None) -> Response:
         values = lf.hours_values(config) if admin.form is None else admin.form.posted()
         return admin.render("hours.html", "hours", status, values=values, weekdays=lf.WEEKDAYS, refused=refused)
 
@@ -225,7 +235,7 @@ async def policy(admin: AdminRequest) -> Response:
     config = admin.service.config
     classes = [(k.value, *lf.CLASS_NAMES[k]) for k in lf.CLASS_NAMES]
 
-    def page(status: int = 200, refused: str = "") -> Response:
+    def page(status: int = 200, refused: Refusal | None = None) -> Response:
         values = lf.policy_values(config) if admin.form is None else admin.form.posted()
         return admin.render("policy.html", "policy", status, values=values, classes=classes, refused=refused)
 

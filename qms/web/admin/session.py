@@ -34,7 +34,7 @@ from qms.web.state import web_state
 from qms.web.templating import error_page, templates
 from qms.web.tokens import Claims
 
-from .forms import Form, read_form
+from .forms import Form, Refusal, read_form
 
 SESSION_COOKIE = "qms_session"
 LOGIN_COOKIE = "qms_login"
@@ -96,6 +96,7 @@ def csrf_refused(request: Request) -> Response:
             "nothing was changed. Go back, reload the page and try again.",
         ),
         look="admin",
+        code="invalid_csrf_token",
     )
 
 
@@ -111,6 +112,7 @@ def not_admin(request: Request, principal: Principal) -> Response:
             "Log in with an admin account.",
         ),
         look="admin",
+        code="admin_only",  # as the API's admin endpoints answer
     )
 
 
@@ -135,7 +137,7 @@ async def login_page(request: Request) -> Response:
     """`GET /admin/login?next=`: the login form; `POST`: check it and start a session."""
     next_path = _safe_next(request.query_params.get("next", "/admin"))
     if request.method == "GET":
-        return _render_login(request, next_path, "", "")
+        return _render_login(request, next_path, "", None)
     form = await read_form(request)
     next_path = _safe_next(form.raw("next") or next_path)
     if not csrf_ok(request, form, login=True):
@@ -143,13 +145,16 @@ async def login_page(request: Request) -> Response:
     state = web_state(request)
     username, password = form.raw("username"), form.raw("password")
     if not username or not password:
-        return _render_login(request, next_path, username, "请输入用户名和密码 · Enter your user name and password")
+        missing = Refusal("请输入用户名和密码 · Enter your user name and password", "credentials_required")
+        return _render_login(request, next_path, username, missing, status=422)
     try:
         _, token, _ = await sign_in(state, username, password)
     except TooManyAttempts as exc:
-        return _render_login(request, next_path, username, f"登录失败次数过多 · {exc.message}", status=429)
-    except Unauthorized:
-        return _render_login(request, next_path, username, "用户名或密码错误 · Wrong user name or password", status=401)
+        throttled = Refusal(f"登录失败次数过多 · {exc.message}", exc.code)
+        return _render_login(request, next_path, username, throttled, status=429)
+    except Unauthorized as exc:
+        wrong = Refusal("用户名或密码错误 · Wrong user name or password", exc.code)
+        return _render_login(request, next_path, username, wrong, status=401)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -164,7 +169,9 @@ async def login_page(request: Request) -> Response:
     return response
 
 
-def _render_login(request: Request, next_path: str, username: str, error: str, status: int = 200) -> Response:
+def _render_login(
+    request: Request, next_path: str, username: str, error: Refusal | None, status: int = 200
+) -> Response:
     nonce = secrets.token_urlsafe(16)
     context = {
         "next": next_path,

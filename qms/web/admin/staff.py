@@ -42,7 +42,7 @@ async def account_form(admin: AdminRequest) -> Response:
     accounts = {a.username: a for a in await admin.desk.store.accounts()}
     old = accounts.get(username)
     if username != "new" and old is None:
-        return not_found(admin, (f"用户名为「{username}」的账号", f"account {username!r}"))
+        return not_found(admin, (f"用户名为「{username}」的账号", f"account {username!r}"), "unknown_account")
     form = admin.form
     if form is None:
         return _page(admin, old, _values(old))
@@ -94,7 +94,7 @@ async def end_sessions(admin: AdminRequest) -> Response:
     username = admin.request.path_params["username"]
     accounts = {a.username: a for a in await admin.desk.store.accounts()}
     if username not in accounts:
-        return not_found(admin, (f"用户名为「{username}」的账号", f"account {username!r}"))
+        return not_found(admin, (f"用户名为「{username}」的账号", f"account {username!r}"), "unknown_account")
     at = admin.service.now()
     row = audit.audit_row(
         admin.service.id, at, admin.principal.username, "staff", f"staff {username}", "", '{"sessions":"ended"}'

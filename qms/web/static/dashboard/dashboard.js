@@ -188,6 +188,8 @@
     kpi("k-called", f.called);
     kpi("k-waiting", f.waiting);
     kpi("k-handled", f.handled);
+    kpi("k-no-shows", f.no_shows);
+    kpi("k-cancelled", f.cancelled);
     kpi("k-wait", f.avg_wait_minutes, "分钟 min");
     kpi("k-handling", f.avg_handling_minutes, "分钟 min");
     kpi("k-good", f.ratings.good_share === null ? null : Math.round(f.ratings.good_share * 1000) / 10, "%");
