@@ -158,6 +158,8 @@ class ManagedBroker:
         self._probe_password = ""
         self._writing = threading.Lock()  # a restart's files and a registry change's never interleave
         self._proc: subprocess.Popen[bytes] | None = None
+        #: why Mosquitto does not run now although it should (ended, not started again yet)
+        self.failure: str | None = None
 
     @property
     def address(self) -> BrokerAddress:
@@ -310,13 +312,16 @@ class ManagedBroker:
                 continue
             if proc is not None:
                 log.error("the managed Mosquitto ended with status %s; starting it again", proc.returncode)
+                self.failure = f"the managed Mosquitto ended with status {proc.returncode}; it is being started again"
                 self._proc = None
             try:
                 await self.start()
                 log.warning("the managed Mosquitto runs again on 127.0.0.1:%s", self.port)
+                self.failure = None
                 backoff = WATCH_SECONDS
             except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                 log.error("the managed Mosquitto did not start again: %s; next try in %.1f s", err, backoff)
+                self.failure = f"the managed Mosquitto ended and did not start again ({err}); the server keeps trying"
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, RESTART_MAX_SECONDS)
 
