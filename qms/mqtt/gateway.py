@@ -41,7 +41,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -76,7 +76,7 @@ from qms.service.fanout import Subscription
 
 from .broker import NO_DELAY, BrokerAddress
 from .check_in import checked_in_text, refusal_text
-from .leftovers import clear_leftovers, scan_filters
+from .leftovers import LeftoverScan, scan_filters
 from .requests import StaffAccountLike, command_for, decode_for, success_message
 from .seq import SeqClock
 from .views import DisplayView, recent_by_zone, window_view, zone_lines
@@ -136,6 +136,7 @@ class Gateway:
         self._check_ins: OrderedDict[str, str] = OrderedDict()  # request key -> the booking it checked in
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
+        self._scan: LeftoverScan | None = None  # the connection's, while it runs
 
     # ---- life cycle --------------------------------------------------------------------
 
@@ -186,6 +187,7 @@ class Gateway:
         a = self.address
         will = aiomqtt.Will(topics.server(self.hall_id), presence(ServerState.LOST), qos=1, retain=True)
         while True:
+            scanning: asyncio.Task[None] | None = None
             try:
                 async with aiomqtt.Client(
                     a.host,
@@ -204,7 +206,7 @@ class Gateway:
                         [
                             (topics.all_device_events(self.hall_id), 1),
                             (topics.all_device_states(self.hall_id), 1),
-                            *[(f, 1) for f in scan_filters(self.hall_id)],  # briefly: clear_leftovers
+                            *[(f, 1) for f in scan_filters(self.hall_id)],  # briefly: LeftoverScan
                         ]
                     )
                     self._client = client
@@ -214,7 +216,8 @@ class Gateway:
                     self.connected.set()
                     log.info("hall %s: connected to the broker at %s", self.hall_id, a.url())
                     retry.connected(time.monotonic())
-                    await clear_leftovers(client, self.hall_id, self._in_layout, self._dispatch)
+                    self._scan = LeftoverScan(client, self.hall_id, self._in_layout)
+                    scanning = self._keep_handler(self._scan.clear())
                     async for message in client.messages:
                         self._dispatch(message)
             except aiomqtt.MqttError as exc:
@@ -223,7 +226,9 @@ class Gateway:
                 else:
                     log.debug("hall %s: cannot reach the broker at %s: %s", self.hall_id, a.url(), exc)
             finally:
-                self._client = None
+                if scanning is not None:  # a scan of a connection lost: the next one scans again
+                    scanning.cancel()
+                self._client = self._scan = None
                 self.connected.clear()
             wait, note = retry.lost(time.monotonic(), self.client_id)
             if note:
@@ -264,14 +269,23 @@ class Gateway:
         except ContractError as err:
             log.warning("hall %s: ignored a message on %r: %s", self.hall_id, message.topic.value, err)
             return
-        if topic.hall != self.hall_id or topic.device is None:
+        if topic.hall != self.hall_id:
+            return
+        if topic.device is None:
+            if self._scan is not None:
+                self._scan.offer(topic, message)
             return
         if topic.kind is TopicKind.DEVICE_STATE:
             self._note_presence(topic.device, data)
         elif topic.kind is TopicKind.EVENT and topic.name is not None:
-            task = asyncio.create_task(self._handle_event(topic.device, topic.name, data))
-            self._handlers.add(task)
-            task.add_done_callback(self._handlers.discard)
+            self._keep_handler(self._handle_event(topic.device, topic.name, data))
+
+    def _keep_handler(self, work: Coroutine[None, None, None]) -> asyncio.Task[None]:
+        """Run `work` as a task that `stop()` cancels."""
+        task = asyncio.create_task(work)
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+        return task
 
     def _note_presence(self, device_id: str, data: bytes) -> None:
         try:
@@ -432,7 +446,7 @@ class Gateway:
 
     async def _clear_windows(self) -> None:
         """Clear the retained displays of the windows just removed (those missed while the broker
-        was away are found at the next connect: `clear_leftovers`)."""
+        was away are found at the next connect: `LeftoverScan`)."""
         while self._clearing_windows:
             window_id = self._clearing_windows.pop()
             await self._publish(topics.window_display(self.hall_id, window_id), b"", retain=True)

@@ -117,6 +117,6 @@ def test_windows_and_zones_removed_while_stopped_are_cleared_at_connect(
     with caplog.at_level(logging.INFO, logger="qms.mqtt.leftovers"):
         asyncio.run(asyncio.wait_for(scenario(), 60))
     said = [r.getMessage() for r in caplog.records]
-    assert not [m for m in said if "did not echo" in m]  # the scan ended at the echo of `ready`, not by its bound
+    assert not [m for m in said if "no echo" in m]  # the scan ended at the echo of `ready`, not by its bound
     (cleared,) = [m for m in said if "cleared the retained state" in m]
     assert "test-hall/window/w9/display" in cleared and "test-hall/screen/upstairs" in cleared

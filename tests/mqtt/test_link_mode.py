@@ -52,6 +52,8 @@ async def until(check: Callable[[], bool]) -> None:
 def squat(port: int) -> socket.socket:
     """Listen on `port` as soon as the killed broker has let it go (within a second)."""
     squatter = socket.socket()
+    # as Mosquitto does: the connections it had wait in TIME_WAIT on the port
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     for _ in range(1000):
         try:
             squatter.bind(("127.0.0.1", port))
