@@ -115,6 +115,16 @@ def all_device_states(hall: str) -> str:
     return f"{root(hall)}/dev/+/$state"
 
 
+def all_window_displays(hall: str) -> str:
+    """`.../window/+/display`: every window's LED bar state (the server looks for leftovers)."""
+    return f"{root(hall)}/window/+/display"
+
+
+def all_screens(hall: str) -> str:
+    """`.../screen/+`: every zone's screen state (the server looks for leftovers)."""
+    return f"{root(hall)}/screen/+"
+
+
 def parse_topic(topic: str) -> Topic:
     """The parts of a contract topic; ContractError("bad_topic") if it is not one."""
     if not isinstance(topic, str):

@@ -9,6 +9,12 @@ persistence in the data directory. A change of the registry on the admin pages w
 files again and reloads the broker (SIGHUP), without a restart. The child gets SIGTERM when the server's process dies,
 even by `kill -9` (PR_SET_PDEATHSIG), so it never outlives the server and holds no port; and
 when it dies by itself (a crash, the OOM killer), the server starts it again on the same port.
+
+Its port is QMS_MQTT_PORT's, else 1883 when free, else any free one. Two servers starting at the
+same instant on one machine can both see 1883 free; the one whose Mosquitto cannot bind it then
+takes another free port (a port asked for is what the devices were told: that one fails
+instead). A broker counts as started only once it accepts the server's own login with a
+password of this start, so another broker on the port is never taken for the server's own.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ DEFAULT_PORT = 1883
 #: packets back for up to 40 ms, longer than the whole path from keypad to LED bar
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 START_SECONDS = 10.0
+PORT_TRIES = 5  # ports a managed broker tries when its own choice was taken meanwhile
 WATCH_SECONDS = 0.2  # how often `keep_running` looks whether Mosquitto still runs
 RESTART_MAX_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
@@ -134,6 +141,10 @@ def acl_text(hall: str, devices: Sequence[DeviceConfig]) -> str:
     return "\n".join(lines)
 
 
+class PortTaken(RuntimeError):
+    """Mosquitto could not listen: another process has the port."""
+
+
 class ManagedBroker:
     """A Mosquitto child process for one server run; `start()` then `stop()`."""
 
@@ -147,6 +158,8 @@ class ManagedBroker:
         self._probe_password = ""
         self._writing = threading.Lock()  # a restart's files and a registry change's never interleave
         self._proc: subprocess.Popen[bytes] | None = None
+        #: why Mosquitto does not run now although it should (ended, not started again yet)
+        self.failure: str | None = None
 
     @property
     def address(self) -> BrokerAddress:
@@ -241,27 +254,39 @@ class ManagedBroker:
         log.warning("the managed Mosquitto did not confirm the reload within %s s", START_SECONDS)
 
     async def start(self) -> BrokerAddress:
-        """Write the files, start Mosquitto and wait until it accepts connections."""
-        conf = self.write_files()
-        self._proc = _spawn([_find("mosquitto") or "mosquitto", "-c", str(conf)], self.directory / "mosquitto.log")
-        deadline = time.monotonic() + START_SECONDS
+        """Write the files, start Mosquitto and wait until it accepts the server's login. When
+        the port was its own choice and another process took it meanwhile, try another free
+        port (PORT_TRIES in all); a port asked for, or kept from an earlier start, stays."""
+        tries = PORT_TRIES if self.port == 0 and self.requested_port is None else 1
         while True:
-            if self._proc.poll() is not None:
-                tail = (self.directory / "mosquitto.log").read_text(errors="replace")[-500:]
-                raise RuntimeError(f"mosquitto exited with status {self._proc.returncode}: {tail.strip()}")
             try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            except OSError:
-                if time.monotonic() > deadline:
-                    await self.stop()
-                    raise RuntimeError(
-                        f"mosquitto did not listen on 127.0.0.1:{self.port} within {START_SECONDS} s"
-                    ) from None
-                await asyncio.sleep(0.02)
-                continue
-            writer.close()
-            await writer.wait_closed()
-            return self.address
+                return await self._start_on_port()
+            except PortTaken:
+                tries -= 1
+                if not tries:
+                    raise
+                taken, self.port = self.port, free_port()
+                log.warning("port %s was taken before the managed Mosquitto could listen; trying %s", taken, self.port)
+
+    async def _start_on_port(self) -> BrokerAddress:
+        conf = self.write_files()
+        log_path = self.directory / "mosquitto.log"
+        start = log_path.stat().st_size if log_path.exists() else 0
+        proc = self._proc = _spawn([_find("mosquitto") or "mosquitto", "-c", str(conf)], log_path)
+        deadline = time.monotonic() + START_SECONDS
+        # the probe user's password is new in this start's password file: a login with it
+        # reaches this Mosquitto, not another broker listening on the port
+        while not await _accepts(self.port, RELOAD_USER, self._probe_password):
+            if proc.poll() is not None:
+                self._proc = None
+                said = _written_since(log_path, start)[-500:]
+                error = PortTaken if "Address already in use" in said else RuntimeError
+                raise error(f"mosquitto exited with status {proc.returncode}: {said}")
+            if time.monotonic() > deadline:
+                await self.stop()
+                raise RuntimeError(f"mosquitto did not listen on 127.0.0.1:{self.port} within {START_SECONDS} s")
+            await asyncio.sleep(0.02)
+        return self.address
 
     async def stop(self) -> None:
         """SIGTERM (Mosquitto saves its persistence file then), SIGKILL if it hangs."""
@@ -287,13 +312,16 @@ class ManagedBroker:
                 continue
             if proc is not None:
                 log.error("the managed Mosquitto ended with status %s; starting it again", proc.returncode)
+                self.failure = f"the managed Mosquitto ended with status {proc.returncode}; it is being started again"
                 self._proc = None
             try:
                 await self.start()
                 log.warning("the managed Mosquitto runs again on 127.0.0.1:%s", self.port)
+                self.failure = None
                 backoff = WATCH_SECONDS
             except (RuntimeError, OSError, subprocess.SubprocessError) as err:
                 log.error("the managed Mosquitto did not start again: %s; next try in %.1f s", err, backoff)
+                self.failure = f"the managed Mosquitto ended and did not start again ({err}); the server keeps trying"
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, RESTART_MAX_SECONDS)
 
@@ -336,6 +364,13 @@ async def _accepts(port: int, username: str, password: str) -> bool:
         writer.close()
         with contextlib.suppress(OSError):
             await writer.wait_closed()
+
+
+def _written_since(path: Path, offset: int) -> str:
+    """What Mosquitto wrote to its log from `offset` on (the log keeps every earlier start's)."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read().decode(errors="replace").strip()
 
 
 def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:

@@ -4,9 +4,11 @@ Theory of operation
 
 - One connection per hall, kept by an explicit loop: connect with a last will (`$server` =
   `lost`, retained), subscribe to the devices' events and presence, republish every retained
-  state (each window's display, each zone's screen), then announce `$server` = `ready`; on
-  `MqttError` wait (0.2 s doubling to 2 s) and start over. State published while the broker
-  was away is therefore never lost: it is recomputed and republished on reconnect.
+  state (each window's display, each zone's screen), then announce `$server` = `ready` and
+  clear what the broker still keeps of windows and zones the layout no longer has
+  (`leftovers.py`); on `MqttError` wait (0.2 s doubling to 2 s) and start over. State
+  published while the broker was away is therefore never lost: it is recomputed and
+  republished on reconnect.
 - Device events become hall commands through `HallService.submit` with the request key
   `mqtt/<device>/<msg_id>`: the actor's durable idempotency keys make a duplicate delivery
   answer the first result and change nothing. Refusals are not stored by the actor, so the
@@ -27,8 +29,8 @@ Theory of operation
 - A layout change (`LayoutChanged`) recomputes every window's display (an idle bar names its
   window's number) and every zone's screen, a new zone included. The retained state of a
   window or zone that is gone is cleared (an empty retained payload, MQTT's way to delete it),
-  again at every reconnect, so that no bar or screen subscribing later is shown a window the
-  hall no longer has.
+  and again by the scan at every connect, which also finds those removed while the server was
+  stopped: no bar or screen subscribing later is shown a window the hall no longer has.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -56,6 +58,7 @@ from qms.contract import (
     ScreenState,
     ServerState,
     TakeTicket,
+    Topic,
     TopicKind,
     VoiceAnnouncement,
     WindowDisplay,
@@ -73,6 +76,7 @@ from qms.service.fanout import Subscription
 
 from .broker import NO_DELAY, BrokerAddress
 from .check_in import checked_in_text, refusal_text
+from .leftovers import LeftoverScan, scan_filters
 from .requests import StaffAccountLike, command_for, decode_for, success_message
 from .seq import SeqClock
 from .views import DisplayView, recent_by_zone, window_view, zone_lines
@@ -124,9 +128,7 @@ class Gateway:
         self._displays: dict[str, tuple[DisplayView, WindowDisplay]] = {}
         self._screens: dict[str, ScreenState] = {}
         self._dirty_zones: set[str] = set()
-        # removed on the admin pages: their retained state is cleared once, and again on reconnect
-        self._gone_windows: set[str] = set()
-        self._gone_zones: set[str] = set()
+        # removed on the admin pages, to be cleared now (at connect `leftovers.py` finds them all)
         self._clearing_windows: set[str] = set()
         self._clearing_zones: set[str] = set()
         self._screen_wakeup = asyncio.Event()
@@ -134,6 +136,7 @@ class Gateway:
         self._check_ins: OrderedDict[str, str] = OrderedDict()  # request key -> the booking it checked in
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
+        self._scan: LeftoverScan | None = None  # the connection's, while it runs
 
     # ---- life cycle --------------------------------------------------------------------
 
@@ -184,6 +187,7 @@ class Gateway:
         a = self.address
         will = aiomqtt.Will(topics.server(self.hall_id), presence(ServerState.LOST), qos=1, retain=True)
         while True:
+            scanning: asyncio.Task[None] | None = None
             try:
                 async with aiomqtt.Client(
                     a.host,
@@ -199,7 +203,11 @@ class Gateway:
                     logger=client_log,
                 ) as client:
                     await client.subscribe(
-                        [(topics.all_device_events(self.hall_id), 1), (topics.all_device_states(self.hall_id), 1)]
+                        [
+                            (topics.all_device_events(self.hall_id), 1),
+                            (topics.all_device_states(self.hall_id), 1),
+                            *[(f, 1) for f in scan_filters(self.hall_id)],  # briefly: LeftoverScan
+                        ]
                     )
                     self._client = client
                     await self._republish(client)
@@ -208,6 +216,8 @@ class Gateway:
                     self.connected.set()
                     log.info("hall %s: connected to the broker at %s", self.hall_id, a.url())
                     retry.connected(time.monotonic())
+                    self._scan = LeftoverScan(client, self.hall_id, self._in_layout)
+                    scanning = self._keep_handler(self._scan.clear())
                     async for message in client.messages:
                         self._dispatch(message)
             except aiomqtt.MqttError as exc:
@@ -216,7 +226,9 @@ class Gateway:
                 else:
                     log.debug("hall %s: cannot reach the broker at %s: %s", self.hall_id, a.url(), exc)
             finally:
-                self._client = None
+                if scanning is not None:  # a scan of a connection lost: the next one scans again
+                    scanning.cancel()
+                self._client = self._scan = None
                 self.connected.clear()
             wait, note = retry.lost(time.monotonic(), self.client_id)
             if note:
@@ -224,16 +236,17 @@ class Gateway:
             await asyncio.sleep(wait)
 
     async def _republish(self, client: aiomqtt.Client) -> None:
-        """Every retained state again: the broker may have lost it, or kept an older one, or
-        still keep the state of a window or zone that is gone."""
-        for window_id in sorted(self._gone_windows):
-            await client.publish(topics.window_display(self.hall_id, window_id), b"", qos=1, retain=True)
-        for zone in sorted(self._gone_zones):
-            await client.publish(topics.screen(self.hall_id, zone), b"", qos=1, retain=True)
+        """Every retained state again: the broker may have lost it, or kept an older one."""
         for window_id, (_, display) in self._displays.items():
             await client.publish(topics.window_display(self.hall_id, window_id), display.encode(), qos=1, retain=True)
         for zone, state in self._screens.items():
             await client.publish(topics.screen(self.hall_id, zone), state.encode(), qos=1, retain=True)
+
+    def _in_layout(self, topic: Topic) -> bool:
+        """Whether a display or screen topic is of a window or zone the hall has now."""
+        if topic.kind is TopicKind.DISPLAY:
+            return topic.window in self._windows
+        return topic.zone in self.service.config.zones()
 
     async def _publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
         """Publish if connected; state is republished on reconnect, answers are retried by devices."""
@@ -256,14 +269,23 @@ class Gateway:
         except ContractError as err:
             log.warning("hall %s: ignored a message on %r: %s", self.hall_id, message.topic.value, err)
             return
-        if topic.hall != self.hall_id or topic.device is None:
+        if topic.hall != self.hall_id:
+            return
+        if topic.device is None:
+            if self._scan is not None:
+                self._scan.offer(topic, message)
             return
         if topic.kind is TopicKind.DEVICE_STATE:
             self._note_presence(topic.device, data)
         elif topic.kind is TopicKind.EVENT and topic.name is not None:
-            task = asyncio.create_task(self._handle_event(topic.device, topic.name, data))
-            self._handlers.add(task)
-            task.add_done_callback(self._handlers.discard)
+            self._keep_handler(self._handle_event(topic.device, topic.name, data))
+
+    def _keep_handler(self, work: Coroutine[None, None, None]) -> asyncio.Task[None]:
+        """Run `work` as a task that `stop()` cancels."""
+        task = asyncio.create_task(work)
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+        return task
 
     def _note_presence(self, device_id: str, data: bytes) -> None:
         try:
@@ -418,14 +440,13 @@ class Gateway:
         for zone in [z for z in self._screens if z not in zones]:
             del self._screens[zone]
             self._clearing_zones.add(zone)
-        self._gone_windows = (self._gone_windows | self._clearing_windows) - self._windows.keys()
-        self._gone_zones = (self._gone_zones | self._clearing_zones) - set(zones)
-        self._clearing_windows &= self._gone_windows  # a window back (the same id) is not cleared
-        self._clearing_zones &= self._gone_zones
+        self._clearing_windows -= self._windows.keys()  # a window back (the same id) is not cleared
+        self._clearing_zones -= set(zones)
         self._dirty_zones = set(zones)  # every zone's screen again, and none of a gone zone
 
     async def _clear_windows(self) -> None:
-        """Clear the retained displays of the windows just removed (and at reconnect: `_republish`)."""
+        """Clear the retained displays of the windows just removed (those missed while the broker
+        was away are found at the next connect: `LeftoverScan`)."""
         while self._clearing_windows:
             window_id = self._clearing_windows.pop()
             await self._publish(topics.window_display(self.hall_id, window_id), b"", retain=True)

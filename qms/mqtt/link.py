@@ -45,6 +45,7 @@ class BrokerMode(StrEnum):
     EXTERNAL = "external"  # QMS_MQTT_URL: the broker's operator sets the devices' credentials
     OFF = "off"  # no broker, by the settings (QMS_MQTT_URL=off)
     UNAVAILABLE = "unavailable"  # no broker against the settings: Mosquitto missing or failing, a bad URL
+    STOPPED = "stopped"  # the link was stopped: the server is shutting down
 
 
 class DeviceLink:
@@ -68,7 +69,8 @@ class DeviceLink:
         self.address: BrokerAddress | None = None
         self.devices: tuple[DeviceConfig, ...] = hall_file.devices  # the registry in force
         self._keeping: asyncio.Task[None] | None = None  # restarts the managed broker if it dies
-        self.problem: str | None = None  # why no broker runs although the settings want one
+        self._problem: str | None = None  # why no broker was started although the settings want one
+        self._stopped = False
 
     @property
     def base_url(self) -> str:
@@ -132,17 +134,33 @@ class DeviceLink:
         return what
 
     def _unavailable(self, problem: str) -> str:
-        self.problem = problem
+        self._problem = problem
         return f"unavailable: {problem}"
 
     @property
+    def problem(self) -> str | None:
+        """Why no broker runs now although the settings want one (None when one runs)."""
+        if self.broker is not None and self.broker.failure is not None:
+            return self.broker.failure
+        return self._problem
+
+    @property
     def mode(self) -> BrokerMode:
-        """Whose broker the devices use now."""
+        """Whose broker the devices use now: `unavailable` also while the managed Mosquitto has
+        ended and is not running again yet, `stopped` after `stop()`."""
+        if self._stopped:
+            return BrokerMode.STOPPED
+        if self.problem is not None:
+            return BrokerMode.UNAVAILABLE
         if self.broker is not None:
             return BrokerMode.MANAGED
-        if self.address is not None:
-            return BrokerMode.EXTERNAL
-        return BrokerMode.OFF if self.problem is None else BrokerMode.UNAVAILABLE
+        return BrokerMode.EXTERNAL if self.address is not None else BrokerMode.OFF
+
+    @property
+    def keeps_passwords(self) -> bool:
+        """Whether this server keeps the devices' passwords (its managed broker's password file),
+        also while that broker is down for a moment: a change then holds once it runs again."""
+        return self.broker is not None and not self._stopped
 
     async def apply(self, devices: Sequence[DeviceConfig]) -> None:
         """Put a changed registry in force: the gateway takes events from exactly these devices
@@ -158,7 +176,7 @@ class DeviceLink:
         """The plain password a device logs in to the managed broker with (a demo password, or
         the generated one; with `new` a fresh generated one), None when the server does not
         know it: behind a bridge, a configured hash, or not the managed broker."""
-        if self.mode is not BrokerMode.MANAGED or device.bridge is not None:
+        if not self.keeps_passwords or device.bridge is not None:
             return None
         if new:
             return generated_password(self.settings.data_dir / MQTT_DIR / PASSWORDS_FILE, device.id, new=True)
@@ -170,6 +188,7 @@ class DeviceLink:
 
     async def stop(self) -> None:
         """Stop the gateway (announcing `$server` = `disconnected`), then the managed broker."""
+        self._stopped = True
         if self.gateway is not None:
             await self.gateway.stop()
             self.gateway = None

@@ -10,8 +10,10 @@ from qms.mqtt.link import BrokerMode
 from qms.web.templating import templates
 
 
-def note(mode: str, problem: str | None = None) -> str:
-    return templates.env.get_template("admin/broker_note.html").render(mode=mode, broker_problem=problem)
+def note(mode: str, problem: str | None = None, *, keeps_passwords: bool = False) -> str:
+    return templates.env.get_template("admin/broker_note.html").render(
+        mode=mode, broker_problem=problem, keeps_passwords=keeps_passwords
+    )
 
 
 @pytest.mark.parametrize(
@@ -21,6 +23,7 @@ def note(mode: str, problem: str | None = None) -> str:
         (BrokerMode.EXTERNAL, "its operator must set the devices' credentials"),
         (BrokerMode.OFF, "by its settings (QMS_MQTT_URL=off): devices cannot connect"),
         (BrokerMode.UNAVAILABLE, "Devices are unavailable now: Mosquitto is not installed (apt-get install mosquitto"),
+        (BrokerMode.STOPPED, "The devices' link is stopped: the server is shutting down"),
         ("none", "This hall has no MQTT gateway for devices"),
     ],
 )
@@ -32,3 +35,9 @@ def test_each_mode_has_its_own_note(mode: str, says: str) -> None:
 
 def test_the_problem_is_escaped() -> None:
     assert "<b>" not in note(BrokerMode.UNAVAILABLE, "QMS_MQTT_URL '<b>': expected mqtt://")
+
+
+def test_a_managed_broker_being_restarted_is_unavailable_until_it_runs_again() -> None:
+    problem = "the managed Mosquitto ended and did not start again (Address already in use); the server keeps trying"
+    text = note(BrokerMode.UNAVAILABLE, problem, keeps_passwords=True)
+    assert problem in text and "take effect as soon as it runs again" in text and "server started again" not in text

@@ -32,9 +32,13 @@ class DeviceLinkLike(Protocol):
     """What the device pages use of a hall's device link (`qms.mqtt.link.DeviceLink` fits)."""
 
     @property
-    def mode(self) -> str: ...  # "managed", "external", "off" or "unavailable": whose broker the devices use
+    def mode(self) -> str: ...  # "managed", "external", "off", "unavailable" or "stopped": whose broker the devices use
 
-    problem: str | None  # why no broker runs although the settings want one ("unavailable")
+    @property
+    def problem(self) -> str | None: ...  # why no broker runs although the settings want one ("unavailable")
+
+    @property
+    def keeps_passwords(self) -> bool: ...  # the server's own broker: the admin pages show and reset passwords
 
     async def apply(self, devices: Sequence[DeviceConfig]) -> None: ...
 

@@ -117,7 +117,7 @@ async def credential(admin: AdminRequest) -> Response:
     action = admin.form.choice("action", ["show", "reset"])
     if admin.form.errors:
         return _page(admin, old, _values(old), status=422)
-    if link is None or link.mode != "managed" or old.bridge is not None:
+    if link is None or not link.keeps_passwords or old.bridge is not None:
         kept = Refusal(
             "这台设备的密码不由本服务器管理 · this server does not keep this device's password", "password_not_kept"
         )
@@ -225,6 +225,7 @@ def _context(admin: AdminRequest) -> dict[str, Any]:
         "devices": sorted(registry.values(), key=_by_kind_and_number),
         "mode": "none" if link is None else str(link.mode),  # none: an app without device links
         "broker_problem": None if link is None else link.problem,
+        "keeps_passwords": link is not None and link.keeps_passwords,  # also while its broker restarts
         "logins": {d.id: LOGINS[login_of(d)] for d in registry.values()},
         "kinds": KINDS,
         "kind_names": {k.value: zh for k, zh, _ in KINDS},
