@@ -14,10 +14,13 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
+from firmware_bridge.emulators import BusDeviceEmulator
+from firmware_bridge.messages import AckResult, DeviceKind, Key
 from firmware_bridge.mosquitto import mosquitto
 from firmware_bridge.outbox import Outbox
 from qms.contract import Ack, Button, ButtonPressed, topics
 from tests.firmware_bridge.chain import Recorder
+from tests.firmware_bridge.test_presses import bridge_for, received
 from tests.firmware_bridge.test_processes import line, process
 
 TOPIC = "qms/v1/h/dev/keypad-w1/evt/button"
@@ -70,6 +73,25 @@ def test_a_table_of_another_shape_counts_as_damaged(tmp_path: Path) -> None:
     outbox = Outbox(path)
     assert outbox.load(30) == [] and len(list(tmp_path.glob("outbox.sqlite3.bad-*"))) == 1
     outbox.close()
+
+
+@pytest.mark.slow
+def test_a_press_that_cannot_be_kept_on_disk_fails_at_the_keypad_and_is_not_sent() -> None:
+    async def main() -> None:
+        with mosquitto() as broker:
+            async with (
+                BusDeviceEmulator(DeviceKind.KEYPAD, 1) as keypad,
+                bridge_for(keypad.path, "disk-hall", broker.port) as bridge,
+                aiomqtt.Client("127.0.0.1", broker.port) as client,
+            ):
+                await client.subscribe(f"{topics.root('disk-hall')}/dev/+/evt/+", qos=1)
+                async with asyncio.timeout(5):
+                    await bridge.connected.wait()
+                bridge.outbox._db.close()  # the disk is gone from under the bridge
+                assert await keypad.press_key(Key.NEXT) is AckResult.BUSY  # the person presses again later
+                assert await received(client, for_seconds=0.5) == []
+
+    asyncio.run(main())
 
 
 @pytest.mark.slow
