@@ -10,6 +10,7 @@ import sys
 
 from firmware_bridge.bridge import Bridge
 from firmware_bridge.config import BridgeConfig, BridgeConfigError, load_config
+from firmware_bridge.outbox import OutboxError
 from qms.contract import Broker
 
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _run(config: BridgeConfig, hall: str, broker: Broker) -> int:
     try:
         bridge = Bridge(config, hall, broker)
-    except ValueError as error:
+    except (ValueError, OutboxError) as error:  # OutboxError: [bridge] data is no folder the bridge can write
         print(f"error: {error}", file=sys.stderr)
         return 2
     loop = asyncio.get_running_loop()

@@ -61,15 +61,19 @@ async def bridge_latencies(port: int, presses: int, folder: Path) -> list[float]
                         if str(message.topic) == state and message.payload == DeviceState.READY.value.encode():
                             break
                 latencies = []
+                seen: set[str] = set()
                 for _ in range(presses):
                     started = time.perf_counter()
                     answered = keypad.press_key(Key.NEXT)  # the frame is on the pty when this returns
                     async with asyncio.timeout(10):
-                        message = await anext(messages)
-                        while str(message.topic) != events:  # a repeated `ready`
-                            message = await anext(messages)
+                        while True:  # past a repeated `ready`, and the earlier presses the bridge sends
+                            message = await anext(messages)  # again, every second, as no server answers
+                            if str(message.topic) == events:
+                                msg_id = ButtonPressed.decode(message.payload).msg_id
+                                if msg_id not in seen:
+                                    break
                     latencies.append(time.perf_counter() - started)
-                    ButtonPressed.decode(message.payload)
+                    seen.add(msg_id)
                     if await answered is not AckResult.OK:
                         raise RuntimeError("the bridge did not acknowledge a press")
                 return latencies

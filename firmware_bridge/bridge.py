@@ -4,7 +4,8 @@ One task per serial port (`serial_ports`), one MQTT connection with a reconnect 
 person does at a device becomes `dev/<dev>/evt/<name>` with a fresh `msg_id`, and the device is
 acknowledged once the broker has the event (PUBACK), or once `CONFIRM_WITHIN` has passed while a
 slow broker has it on the way (the bridge owns it then), always before the device gives up; a
-press the bridge could not send makes the keypad report a failure instead of vanishing. The
+press the bridge could not send makes the keypad report a failure instead of vanishing. Each
+event is in the outbox on disk before it is sent, until the server answers it (`outbox`). The
 server's `dev/<dev>/ack` to that event is shown on the device's display for a few seconds (with
 two beeps when it is a refusal). Commands (`cmd/show`, `cmd/beep`, `cmd/print`) are answered on
 `dev/<dev>/ack`; a repeated `msg_id` gets the first answer again and is not acted on twice, so a
@@ -25,6 +26,7 @@ import contextlib
 import functools
 import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import Any
@@ -48,6 +50,7 @@ from firmware_bridge.host import (
     LinkEvent,
 )
 from firmware_bridge.mqtt_session import MqttSession
+from firmware_bridge.outbox import Outbox, OutboxError
 from firmware_bridge.presence import Part, Presence
 from firmware_bridge.printer import PrinterDown, PrinterEvent, PrinterLink, PrinterPaper, PrinterUp
 from firmware_bridge.serial_ports import BusPort, PrinterPort, PrinterUnavailable
@@ -95,7 +98,10 @@ class Bridge:
         self.reconnect_max = reconnect_max
         self.devices = {d.id: d for d in config.devices}
         self.presence = Presence(config.devices)
-        self._boot = os.urandom(4).hex()
+        # msg_ids are "<boot>-<counter>" and must never repeat: the server acts on a msg_id once and
+        # remembers it, and events of an earlier start are sent again after this one. The start time
+        # tells starts apart; the random part covers two in one second or a clock set back.
+        self._boot = f"{int(time.time()):x}{os.urandom(4).hex()}"
         self._counter = 0
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -135,6 +141,13 @@ class Bridge:
                 owner = next(d for d in config.devices if d.printer == port.name)
                 plink = PrinterLink(loop.time(), config.poll_interval, config.lost_after)
                 self._printers[owner.id] = PrinterPort(port, plink, functools.partial(self._printer_events, owner))
+        self.outbox = Outbox(config.data / f"outbox-{config.id}.sqlite3")  # OutboxError: the folder is unusable
+        kept = self.outbox.load(self._unanswered.give_up_after)
+        for event in kept:  # sent again (the same msg_id) by `_resend_unanswered` once the broker is there
+            self._unanswered.restored(event.msg_id, event.device, event.topic, event.payload, loop.time() - event.age)
+            self._remember_event(event.msg_id, event.device)  # its answer is shown on the device, as before
+        if kept:
+            log.warning("%d confirmed events from before this start are sent again", len(kept))
 
     # ---- running -------------------------------------------------------------------------
 
@@ -154,6 +167,7 @@ class Bridge:
             for task in [*workers, *self._tasks]:
                 task.cancel()
             await asyncio.gather(*workers, *self._tasks, return_exceptions=True)
+            self.outbox.close()
 
     @property
     def connected(self) -> asyncio.Event:
@@ -263,7 +277,9 @@ class Bridge:
             except aiomqtt.MqttError:
                 await asyncio.sleep(self._unanswered.resend_after)  # the connection is going: the next one
                 continue
-            self._unanswered.sent(msg_id, device.id, topic, payload, loop.time())
+            # Not in the outbox: no device was told OK, and a restarted bridge finds the paper out
+            # again and calls staff anew.
+            await self.outbox.remove(self._unanswered.sent(msg_id, device.id, topic, payload, loop.time()))
             return
 
     async def _device_input(self, port: str, device: DeviceConfig, press: DeviceInput) -> None:
@@ -277,8 +293,11 @@ class Bridge:
             if client is None:
                 log.warning("%s: %s while the broker is away; the device is told it failed", device.id, name)
             else:
-                self._remember_event(msg_id, device.id)
                 topic, payload = topics.device_event(self.hall, device.id, name), event.encode()
+                # On disk before it is sent, so before the device hears OK: a kill -9 or a power cut
+                # from here on cannot lose a press the person was told counts (`outbox`).
+                await self.outbox.keep(msg_id, device.id, topic, payload)
+                self._remember_event(msg_id, device.id)
                 sent_at = asyncio.get_running_loop().time()
                 try:
                     async with asyncio.timeout(CONFIRM_WITHIN):
@@ -287,12 +306,17 @@ class Bridge:
                     # Handed to a connected client, so it may well arrive: refusing it now could make a
                     # press happen that the keypad called failed. Kept and sent again instead (below).
                     log.warning("%s: the broker is slow to take %s; the bridge keeps it", device.id, msg_id)
-                self._unanswered.sent(msg_id, device.id, topic, payload, sent_at)
+                except aiomqtt.MqttError:
+                    await self.outbox.remove([msg_id])  # the keypad says it failed: never sent after a restart
+                    raise
+                await self.outbox.remove(self._unanswered.sent(msg_id, device.id, topic, payload, sent_at))
                 ok = True
         except mapping.Refused as refused:
             log.warning("%s: %s", device.id, refused)
         except (aiomqtt.MqttError, ContractError) as error:
             log.warning("%s: event not published: %s", device.id, error)
+        except OutboxError as error:
+            log.error("%s: event not kept, so not sent; the device is told it failed: %s", device.id, error)
         finally:
             bus.confirm(press, ok)
 
@@ -307,6 +331,7 @@ class Bridge:
             again, dropped = self._unanswered.due(loop.time())
             for msg_id, event in dropped:
                 log.warning("%s: the server never answered event %s; dropped", event.device, msg_id)
+            await self.outbox.remove([msg_id for msg_id, _ in dropped])
             for msg_id, event in again:
                 log.info("%s: no answer to event %s yet; sent again", event.device, msg_id)
                 with contextlib.suppress(aiomqtt.MqttError):
@@ -425,6 +450,7 @@ class Bridge:
         except ContractError:
             return
         self._unanswered.answered(ack.msg_id)
+        self._spawn(self.outbox.remove([ack.msg_id]))  # beside showing the answer, which waits for the device
         if self._sent_events.pop(ack.msg_id, None) != device.id:
             return  # our own answer to a command, or an answer to somebody else
         if device.address is None or device.kind is DeviceKind.LED_BAR:

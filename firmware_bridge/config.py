@@ -7,6 +7,7 @@ hall = "qingyuan"             # optional; --hall wins
 poll_interval = 1.0           # seconds between presence polls of each device
 lost_after = 3.0              # a device silent this long is lost
 transfer_window = "w{}"       # a window number typed on a keypad, as a window id
+data = "/var/lib/qms-bridge"  # the outbox of confirmed events; default "bridge-data" beside this file
 
 [[ports]]
 name = "bus1"
@@ -50,6 +51,7 @@ from qms.contract.topics import check_id
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 BUS_KINDS = frozenset({DeviceKind.KEYPAD, DeviceKind.LED_BAR, DeviceKind.RATING_PAD, DeviceKind.HELP_BUTTON})
 WINDOW_KINDS = frozenset({DeviceKind.KEYPAD, DeviceKind.LED_BAR, DeviceKind.RATING_PAD})
+DEFAULT_DATA = "bridge-data"  # beside bridge.toml
 
 
 class BridgeConfigError(ValueError):
@@ -101,6 +103,7 @@ class BridgeConfig:
     poll_interval: float = 1.0
     lost_after: float = 3.0
     transfer_window: str = "w{}"
+    data: Path = Path(DEFAULT_DATA)  # the bridge's data folder (absolute from parse_config): its outbox
 
     def port(self, name: str) -> PortConfig:
         """The port called `name`."""
@@ -120,15 +123,15 @@ def load_config(path: str | Path) -> BridgeConfig:
         raise BridgeConfigError(f"{path}: cannot read: {error.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise BridgeConfigError(f"{path}: not TOML: {error}") from None
-    return parse_config(data, path.name)
+    return parse_config(data, path.name, path.absolute().parent)
 
 
-def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeConfig:
-    """Check parsed TOML."""
+def parse_config(data: dict[str, Any], source: str = "bridge.toml", folder: Path | None = None) -> BridgeConfig:
+    """Check parsed TOML; a relative `data` path is taken from `folder` (bridge.toml's; default: here)."""
     r = _Reader(source)
     _only(r, "", data, {"bridge", "ports", "devices"})
     bridge = r.table("bridge", data.get("bridge"))
-    _only(r, "bridge", bridge, {"id", "hall", "poll_interval", "lost_after", "transfer_window"})
+    _only(r, "bridge", bridge, {"id", "hall", "poll_interval", "lost_after", "transfer_window", "data"})
     bridge_id = r.id("bridge.id", bridge.get("id"))
     hall = None if bridge.get("hall") is None else r.id("bridge.hall", bridge["hall"])
     poll_interval = r.number("bridge.poll_interval", bridge.get("poll_interval", 1.0), 0.05, 60)
@@ -141,6 +144,10 @@ def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeCon
     except (LookupError, ValueError, AttributeError, TypeError):
         message = f'{transfer_window!r} does not make a window id of a typed number, as "w{{}}" makes w12 of 12'
         raise r.error("bridge.transfer_window", message) from None
+    data_path = r.text("bridge.data", bridge.get("data", DEFAULT_DATA))
+    if "\0" in data_path:
+        raise r.error("bridge.data", "expected a folder path")
+    data_folder = (folder or Path.cwd()) / Path(data_path).expanduser()  # an absolute path stays as it is
 
     ports: dict[str, PortConfig] = {}
     for i, t in enumerate(r.tables("ports", data.get("ports"))):
@@ -209,7 +216,7 @@ def parse_config(data: dict[str, Any], source: str = "bridge.toml") -> BridgeCon
         if port_config.kind is PortKind.PRINTER and port_config.name not in printers:
             raise r.error(f"ports[{i}]", f'printer port "{port_config.name}" prints for no dispenser')
     return BridgeConfig(
-        bridge_id, tuple(ports.values()), tuple(devices), hall, poll_interval, lost_after, transfer_window
+        bridge_id, tuple(ports.values()), tuple(devices), hall, poll_interval, lost_after, transfer_window, data_folder
     )
 
 

@@ -6,7 +6,9 @@ with a clean session) an event goes to nobody. The device was told OK, so the br
 event until the server's `dev/<dev>/ack` with its `msg_id` comes and publishes it again, the
 same `msg_id`, until then; the server takes a repeated `msg_id` once (its request key) and
 answers it again. An event still unanswered after `give_up_after` seconds is dropped with a
-warning: by then the person at the window has pressed again.
+warning: by then the person at the window has pressed again, and a call-next acted on minutes
+late would call a citizen nobody at the window expects. `outbox` keeps the same events on disk,
+so that a restarted bridge goes on sending them, within the same bound.
 """
 
 from __future__ import annotations
@@ -44,11 +46,20 @@ class Unanswered:
     def __len__(self) -> int:
         return len(self._events)
 
-    def sent(self, msg_id: str, device: str, topic: str, payload: bytes, now: float) -> None:
-        """An event the broker has (PUBACK)."""
-        self._events[msg_id] = Unsent(device, topic, payload, now, now)
+    def sent(self, msg_id: str, device: str, topic: str, payload: bytes, now: float) -> list[str]:
+        """An event the broker has (PUBACK); the msg_ids of the oldest events no longer kept."""
+        return self._add(msg_id, Unsent(device, topic, payload, now, now))
+
+    def restored(self, msg_id: str, device: str, topic: str, payload: bytes, first_sent: float) -> list[str]:
+        """An event kept from before a restart: due to be sent again at once."""
+        return self._add(msg_id, Unsent(device, topic, payload, first_sent, float("-inf")))
+
+    def _add(self, msg_id: str, event: Unsent) -> list[str]:
+        self._events[msg_id] = event
+        forgotten: list[str] = []
         while len(self._events) > self._kept:
-            self._events.popitem(last=False)
+            forgotten.append(self._events.popitem(last=False)[0])
+        return forgotten
 
     def answered(self, msg_id: str) -> None:
         """The server's ack for `msg_id` came."""

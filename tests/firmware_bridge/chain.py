@@ -107,11 +107,11 @@ def bridge_config(keypad: str, led: str, pad: str, panel: str, printer: str, **b
     )
 
 
-def dispenser_config(panel: str, printer: str) -> BridgeConfig:
+def dispenser_config(panel: str, printer: str, data: Path) -> BridgeConfig:
     """A bridge with one dispenser: its button panel on an RS-485 port, its printer on another."""
     return parse_config(
         {
-            "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
+            "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": str(data)},
             "ports": [
                 {"name": "panel", "path": panel, "kind": "rs485"},
                 {"name": "printer", "path": printer, "kind": "printer", "baudrate": 115200},
@@ -134,7 +134,7 @@ async def chain(
     pad = BusDeviceEmulator(DeviceKind.RATING_PAD, 3)
     panel = BusDeviceEmulator(DeviceKind.DISPENSER, 4)
     printer = PrinterEmulator(folder)
-    config = bridge_config(keypad.path, led.path, pad.path, panel.path, printer.path)
+    config = bridge_config(keypad.path, led.path, pad.path, panel.path, printer.path, data=str(folder / "bridge"))
     bridge = Bridge(config, hall, Broker("127.0.0.1", broker_port), reconnect_max=0.5)
     tasks: list[asyncio.Task[Any]] = []
     try:

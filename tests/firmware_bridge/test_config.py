@@ -12,6 +12,8 @@ from firmware_bridge.config import BridgeConfigError, PortKind, load_config, par
 from qms.contract import DeviceKind
 
 EXAMPLE = Path(__file__).parents[2] / "firmware_bridge" / "bridge.example.toml"
+DEVICE = '[[ports]]\nname = "bus"\npath = "/dev/ttyUSB8"\n[[devices]]\nid = "k1"\nkind = "keypad"\nport = "bus"\n'
+DEVICE += 'address = 1\nwindow = "w1"\n'
 
 
 def good() -> dict:
@@ -73,6 +75,8 @@ def change(path: str, value: object) -> dict:
         ("bridge.transfer_window", "w{n}{}", "bridge.transfer_window: 'w{n}{}' does not make a window id"),
         ("bridge.transfer_window", "W-{}", "bridge.transfer_window: 'W-{}' does not make a window id"),
         ("bridge.colour", "red", "bridge.colour: unknown key"),
+        ("bridge.data", "", "bridge.data: expected a non-empty text"),
+        ("bridge.data", 7, "bridge.data: expected a non-empty text"),
         ("ports.0.baudrate", 9601, "ports[0].baudrate: expected one of 1200"),
         ("ports.1.name", "bus1", 'ports[1].name: "bus1" is already a port'),
         ("ports.0.kind", "can", "ports[0].kind: 'can' is not one of rs485, printer"),
@@ -94,6 +98,26 @@ def test_a_wrong_file_names_the_key(path: str, value: object, message: str) -> N
     with pytest.raises(BridgeConfigError) as caught:
         parse_config(change(path, value), "bridge.toml")
     assert str(caught.value).startswith("bridge.toml: ") and message in str(caught.value)
+
+
+def test_the_data_folder_is_beside_bridge_toml_unless_given_as_an_absolute_path(tmp_path: Path) -> None:
+    # A relative path means the same folder whatever the bridge's working directory (a service's is /).
+    assert parse_config(good(), folder=tmp_path).data == tmp_path / "bridge-data"
+    (tmp_path / "bridge.toml").write_text('[bridge]\nid = "bridge-1"\ndata = "var/outbox"\n' + DEVICE)
+    assert load_config(tmp_path / "bridge.toml").data == tmp_path / "var" / "outbox"
+    (tmp_path / "bridge.toml").write_text(f'[bridge]\nid = "bridge-1"\ndata = "{tmp_path / "abs"}"\n' + DEVICE)
+    assert load_config(tmp_path / "bridge.toml").data == tmp_path / "abs"
+
+
+def test_a_data_folder_the_bridge_cannot_use_stops_it_with_a_clear_message(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    (tmp_path / "bridge.toml").write_text('[bridge]\nid = "bridge-1"\ndata = "taken/outbox"\n' + DEVICE)
+    args = ["--broker", "mqtt://127.0.0.1:1", "--hall", "h1", "--config", str(tmp_path / "bridge.toml")]
+    done = subprocess.run(
+        [sys.executable, "-m", "firmware_bridge", *args], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {tmp_path / 'taken' / 'outbox'}: cannot make the bridge's data folder")
 
 
 def test_a_file_that_is_not_toml_or_not_there(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import tempfile
 from collections.abc import AsyncIterator
 
 import aiomqtt
@@ -25,22 +26,23 @@ pytestmark = pytest.mark.slow
 @contextlib.asynccontextmanager
 async def bridge_for(path: str, hall: str, broker_port: int) -> AsyncIterator[Bridge]:
     """A bridge with one keypad (`keypad-w1`, address 1) on `path`, running until the block ends."""
-    config = parse_config(
-        {
-            "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
-            "ports": [{"name": "bus", "path": path}],
-            "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
-        }
-    )
-    bridge = Bridge(config, hall, Broker("127.0.0.1", broker_port), reconnect_max=0.2)
-    running = asyncio.create_task(bridge.run())
-    try:
-        async with asyncio.timeout(5):
-            await bridge.wait_for_state("keypad-w1", DeviceState.READY)
-        yield bridge
-    finally:
-        bridge.stop()
-        await asyncio.wait_for(running, 10)
+    with tempfile.TemporaryDirectory(prefix="qms-bridge-") as data:
+        config = parse_config(
+            {
+                "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": data},
+                "ports": [{"name": "bus", "path": path}],
+                "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
+            }
+        )
+        bridge = Bridge(config, hall, Broker("127.0.0.1", broker_port), reconnect_max=0.2)
+        running = asyncio.create_task(bridge.run())
+        try:
+            async with asyncio.timeout(5):
+                await bridge.wait_for_state("keypad-w1", DeviceState.READY)
+            yield bridge
+        finally:
+            bridge.stop()
+            await asyncio.wait_for(running, 10)
 
 
 async def received(client: aiomqtt.Client, for_seconds: float) -> list[ButtonPressed]:

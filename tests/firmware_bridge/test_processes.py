@@ -130,13 +130,13 @@ async def client_clear(broker: Mosquitto, topic: str) -> None:
         await client.publish(topic, b"", qos=1, retain=True)
 
 
-def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is_back() -> None:
+def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is_back(tmp_path: Path) -> None:
     async def main() -> None:
         port = free_port()
         async with BusDeviceEmulator(DeviceKind.KEYPAD, 1) as keypad:
             config = parse_config(
                 {
-                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
+                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": str(tmp_path)},
                     "ports": [{"name": "bus", "path": keypad.path}],
                     "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
                 }
@@ -175,7 +175,7 @@ def test_a_dispenser_out_of_paper_while_the_broker_is_away_calls_staff_once_it_i
         port = free_port()
         async with BusDeviceEmulator(DeviceKind.DISPENSER, 4) as panel, PrinterEmulator(tmp_path) as printer:
             printer.flags = StatusFlag.PAPER_OUT
-            config = dispenser_config(panel.path, printer.path)
+            config = dispenser_config(panel.path, printer.path, tmp_path / "bridge")
             bridge = Bridge(config, "paper-hall", Broker("127.0.0.1", port), reconnect_max=0.2)
             running = asyncio.create_task(bridge.run())
             try:
@@ -207,7 +207,7 @@ def test_a_port_that_comes_back_is_reopened_and_line_noise_is_survived(tmp_path:
             link.symlink_to(first.path)
             config = parse_config(
                 {
-                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5},
+                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": str(tmp_path)},
                     "ports": [{"name": "bus", "path": str(link)}],
                     "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
                 }
@@ -236,7 +236,7 @@ def test_a_port_that_comes_back_is_reopened_and_line_noise_is_survived(tmp_path:
     asyncio.run(main())
 
 
-def test_a_row_of_windows_on_one_line(broker: Mosquitto) -> None:
+def test_a_row_of_windows_on_one_line(broker: Mosquitto, tmp_path: Path) -> None:
     # Three windows' keypads, LED bars and rating pads on one RS-485 line, as halls wire them.
     async def main() -> None:
         bus = SharedBus()
@@ -250,7 +250,7 @@ def test_a_row_of_windows_on_one_line(broker: Mosquitto) -> None:
                                 "window": f"w{w}"})  # fmt: skip
         config = parse_config(
             {
-                "bridge": {"id": "bridge-row", "poll_interval": 0.2, "lost_after": 1.0},
+                "bridge": {"id": "bridge-row", "poll_interval": 0.2, "lost_after": 1.0, "data": str(tmp_path)},
                 "ports": [{"name": "row", "path": bus.path}],
                 "devices": devices,
             }

@@ -190,7 +190,7 @@ def test_check_in_through_the_firmware_bridge_with_a_scanner_and_an_id_card_read
     async def scenario() -> None:
         panel = BusDeviceEmulator(WireKind.DISPENSER, 4)
         printer = PrinterEmulator(tmp_path / "tickets")
-        config = dispenser_config(panel.path, printer.path)
+        config = dispenser_config(panel.path, printer.path, tmp_path / "bridge")
         try:
             async with booking_hall(tmp_path, devices=BRIDGED) as h:
                 made = await h.booking.submit(Book(make(1)))
