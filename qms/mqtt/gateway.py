@@ -70,6 +70,7 @@ from qms.core import events as e
 from qms.core.errors import QmsError, Refused
 from qms.core.estimate import estimate
 from qms.core.model import Ticket
+from qms.core.wording import staff_refusal
 from qms.service import HallService
 from qms.service.check_in import CheckInDesk, check_in
 from qms.service.fanout import Subscription
@@ -322,6 +323,8 @@ class Gateway:
             if name == "checkin":  # for the citizen at the dispenser's screen
                 early = self.booking.service.ledger.hall.policy.booking_early_minutes if self.booking else 0
                 message = refusal_text(code, message, early)
+            elif name == "button":  # for the staff member at the keypad's small display
+                message = staff_refusal(code, message)
             log.info("hall %s: refused evt/%s of %s (%s): %s", self.hall_id, name, device_id, code, message)
             ack = Ack.refusal(msg_id, code, message)
             if isinstance(err, ContractError) or err.code not in ("storage_unavailable", "hall_stopped"):

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from qms.core import commands as c
 from qms.core.model import Outcome
 from qms.core.rules import WINDOW_ACTIONS
+from qms.core.wording import STAFF_REFUSALS
 
 from .state import web_state
 from .templating import no_hall_page, templates
@@ -91,6 +92,7 @@ async def console_page(request: Request) -> Response:
         "services": [
             {"id": s.id, "name": s.name, "name_en": s.name_en, "department": s.department} for s in config.services
         ],
+        "refusals": STAFF_REFUSALS,  # the Chinese line of a refused action, by its code
     }
     context = {
         "hall_name": config.name,

@@ -143,6 +143,8 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(tmp_path: Path) 
                     await keypad.publish(name, payload)
                     got = await keypad.expect("ack", payload["msg_id"])
                     assert (got["ok"], got["error"]) == (False, code), (name, payload, got)
+                    if code == "no_ticket_at_window":  # the keypad's display reads Chinese
+                        assert got["message"] == "本窗口没有已呼叫的号，请先叫号", got
                 # a refused msg_id stays refused, even once the window could do it
                 await keypad.publish("button", {"msg_id": "a3", "button": "next"})
                 assert (await keypad.expect("ack", "a3"))["error"] == "wrong_window"

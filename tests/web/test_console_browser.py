@@ -71,7 +71,15 @@ def test_a_visit_with_the_keyboard_transfer_pause_the_keypad_in_step_and_a_resta
 
         # nobody waiting: the API's plain words
         page.keyboard.press("F1")
-        expect(message).to_contain_text("nobody is waiting")
+        expect(message).to_contain_text("无人等候 · nobody is waiting")
+
+        # a refusal reads in Chinese first, with the server's English (and its numbers) beneath
+        page.keyboard.press("c")
+        page.fill('#dialog-call input[name="ticket"]', first)
+        page.fill('#dialog-call input[name="reason"]', "再问一下")
+        page.keyboard.press("Enter")
+        expect(message).to_contain_text(f"操作未成功：该号已办结 · Not done: ticket {first} is finished")
+        expect(ticket).to_have_attribute("data-ticket", "")
 
         # transfer to another service through the dialog
         second = hall.issue("pension")

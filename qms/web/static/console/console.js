@@ -61,7 +61,8 @@
 
   function fail(err) {
     if (err instanceof LoggedOut) return;
-    say("操作未成功 Not done: " + err.message, "error");
+    var zh = settings.refusals[err.code]; // the server's message is English, with the numbers involved
+    say("操作未成功" + (zh ? "：" + zh : "") + " · Not done: " + err.message, "error");
   }
 
   function logout(reason) {
@@ -333,7 +334,7 @@
     if (!session || !session.window) return;
     return api("POST", actionUrl(session.window, action), body || {}).then(function (data) {
       var t = data.ticket;
-      if (data.message) say(data.message, "info");
+      if (data.message) say((action === "call-next" && !t ? "无人等候 · " : "") + data.message, "info");
       else say((DONE[action] || action) + (t && action !== "pause" && action !== "resume" ? " " + t.number : ""), "info");
       refresh();
     }).catch(fail);

@@ -27,7 +27,7 @@ var QmsStaff = (function () {
   function LoggedOut(message) { this.message = message; }
 
   /** `api(method, url, body)` -> Promise of the JSON answer; rejects with an Error whose
-   * message is the server's, or with LoggedOut. `options`: {session: () -> session or null,
+   * message and `code` are the server's, or with LoggedOut. `options`: {session: () -> session or null,
    * login: the login URL, loggedOut: called on a 401}. `raw: true` as fourth argument gives
    * the fetch Response itself (for a CSV download). */
   function client(options) {
@@ -46,7 +46,11 @@ var QmsStaff = (function () {
             options.loggedOut();
             throw new LoggedOut(data.error ? data.error.message : "logged out");
           }
-          if (!r.ok) throw new Error(data.error ? data.error.message : "HTTP " + r.status);
+          if (!r.ok) {
+            var error = new Error(data.error ? data.error.message : "HTTP " + r.status);
+            error.code = data.error ? data.error.code : "";
+            throw error;
+          }
           return data;
         });
       });
