@@ -139,7 +139,7 @@ class HallDay:
         self.commands += 1
         t = self.env.now
         if t != self._now_at:  # one finish and the next call come at the same instant
-            self._now_at, self._now = t, self.origin + timedelta(seconds=t)
+            self._now_at, self._now = t, self._dt(t)
         now = self._now
         events = self.hall.handle(command, now)
         if self._recorder is not None:

@@ -14,7 +14,7 @@ function is a module-level one and the arguments are plain values (scenarios, nu
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -34,19 +34,18 @@ def replicate(
 ) -> list[R]:
     """`[work(a) for a in jobs_args]`, run in up to `jobs` processes (default: every core;
     1 runs here, in this process)."""
-    total = len(jobs_args)
-    workers = min(cores() if jobs is None else jobs, total)
+    workers = min(cores() if jobs is None else jobs, len(jobs_args))
     if workers <= 1:
-        out = []
-        for a in jobs_args:
-            out.append(work(a))
-            if progress is not None:
-                progress(len(out), total)
-        return out
+        return _collect(map(work, jobs_args), len(jobs_args), progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        out = []
-        for result in pool.map(work, jobs_args):
-            out.append(result)
-            if progress is not None:
-                progress(len(out), total)
-        return out
+        return _collect(pool.map(work, jobs_args), len(jobs_args), progress)
+
+
+def _collect(results: Iterable[R], total: int, progress: Progress | None) -> list[R]:
+    """The results in order, telling `progress` of each as it comes."""
+    out = []
+    for result in results:
+        out.append(result)
+        if progress is not None:
+            progress(len(out), total)
+    return out

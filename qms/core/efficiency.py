@@ -164,15 +164,16 @@ def efficiency(hall: Hall, now: datetime, ratings: Iterable[RatingLevel] = ()) -
         )
         for w in sorted(hall.windows(), key=lambda w: w.number)
     )
+    states = Counter(t.state for t in tickets)
     return Efficiency(
         day=None if hall.day is None else hall.day.isoformat(),
         at=local,
         taken=len(tickets),
         called=len(calls),
-        waiting=sum(1 for t in tickets if t.state is TicketState.WAITING),
-        handled=sum(1 for t in tickets if t.state is TicketState.FINISHED),
-        no_shows=sum(1 for t in tickets if t.state is TicketState.NO_SHOW),
-        cancelled=sum(1 for t in tickets if t.state is TicketState.CANCELLED),
+        waiting=states[TicketState.WAITING],
+        handled=states[TicketState.FINISHED],
+        no_shows=states[TicketState.NO_SHOW],
+        cancelled=states[TicketState.CANCELLED],
         avg_wait_minutes=average_minutes(c - t.issued_at for t, c in calls),
         avg_handling_minutes=average_minutes(s.handling for s in steps),
         slots=slots((hall.local(t.issued_at) for t in tickets), (hall.local(c) for _, c in calls), opens),

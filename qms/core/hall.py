@@ -257,12 +257,8 @@ class Hall:
         card = self._card(cmd.ticket)
         if card.state is TicketState.CANCELLED:  # asked again (a retried tap): nothing more to do
             return []
-        if card.state is not TicketState.WAITING:
-            number = card.issued.number
-            raise IllegalTransition(
-                f"ticket {number} is {card.state.value}: only a waiting ticket can be cancelled",
-                code="ticket_" + card.state.value,
-            )
+        why = "only a waiting ticket can be cancelled"
+        rules.check_ticket("TicketCancelled", card.state, card.issued.number, why)
         return [self._emit(e.TicketCancelled(card.issued.id, now, cmd.actor, cmd.reason))]
 
     # ---- window actions ----------------------------------------------------------------

@@ -16,6 +16,7 @@ step ended (`step_staff`). A ticket called now counts under the staff member who
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -202,14 +203,15 @@ def daily_report(
         if not group and not scored:
             continue
         waits = [(c - t.issued_at).total_seconds() for t in group if (c := first_call(t)) is not None]
+        states = Counter(t.state for t in group)
         rows.append(
             ReportRow(
                 key=key,
                 name=names.get(key, key),
                 tickets=len(group),
-                finished=sum(1 for t in group if t.state is TicketState.FINISHED),
-                no_shows=sum(1 for t in group if t.state is TicketState.NO_SHOW),
-                cancelled=sum(1 for t in group if t.state is TicketState.CANCELLED),
+                finished=states[TicketState.FINISHED],
+                no_shows=states[TicketState.NO_SHOW],
+                cancelled=states[TicketState.CANCELLED],
                 wait_p50=_minutes(percentile(waits, 50)),
                 wait_p90=_minutes(percentile(waits, 90)),
                 handling_p50=_minutes(percentile(spans, 50)),

@@ -89,10 +89,12 @@ def check_window(command: object, window: WindowLike) -> None:
     )
 
 
-def check_ticket(event_name: str, state: TicketState, ticket_number: str) -> None:
-    """Raise IllegalTransition unless a ticket in `state` may take this event."""
+def check_ticket(event_name: str, state: TicketState, ticket_number: str, why: str = "") -> None:
+    """Raise IllegalTransition unless a ticket in `state` may take this event; `why` explains
+    the rule to the person refused."""
     if state not in TICKET_MOVES[event_name]:
-        raise IllegalTransition(f"ticket {ticket_number} is {state.value}", code="ticket_" + state.value)
+        said = f": {why}" if why else ""
+        raise IllegalTransition(f"ticket {ticket_number} is {state.value}{said}", code="ticket_" + state.value)
 
 
 #: channels that the dispenser's hours, cutoff and time bands apply to

@@ -8,12 +8,13 @@ statements on its connection, each change in one transaction with its audit row.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from qms.config.devices import DeviceConfig
 from qms.contract import DeviceKind
+
+from .stored import dumps
 
 COLUMNS = '"window", zone, bridge, password, password_hash'
 SELECT = f"SELECT id, kind, {COLUMNS} FROM devices WHERE hall = ? ORDER BY id"
@@ -60,7 +61,7 @@ def audit_text(device: DeviceConfig | None) -> str:
         return ""
     d = device
     data = {"kind": d.kind.value, "window": d.window, "zone": d.zone, "bridge": d.bridge, "login": login_of(d)}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return dumps(data)
 
 
 def login_of(device: DeviceConfig) -> str:
