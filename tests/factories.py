@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from qms.config import around_the_clock
 from qms.core.model import (
     CallingConfig,
     DayHours,
@@ -74,9 +75,7 @@ def always_open_hall(**kwargs: object) -> HallConfig:
 
 
 def any_hour_hall(**kwargs: object) -> HallConfig:
-    """`always_open_hall` issuing every service at any hour (no time bands), for tests that run
-    on the real clock (a HallService without a fake clock): they must pass in the evening too."""
-    from dataclasses import replace
-
-    config = always_open_hall(**kwargs)
-    return replace(config, services=tuple(replace(s, bands=()) for s in config.services))
+    """`small_hall` as `qms demo --around-the-clock` runs a hall (open always, no time bands), for
+    tests that run on the real clock (a HallService without a fake clock): they must pass in the
+    evening too."""
+    return around_the_clock(small_hall(**kwargs))  # type: ignore[arg-type]
