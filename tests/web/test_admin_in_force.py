@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from qms.config.hall_file import HallFile, load_hall
+from qms.storage.admin import SqliteAdminStore
+from qms.web.admin import AdminDesk
 from qms.web.admin.in_force import describe, not_in_force
+from qms.web.revocations import SessionRevocations
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "qingyuan.toml"
 
@@ -29,6 +35,24 @@ def test_a_file_in_force_says_so():
     file = load_hall(DEMO)
     assert _differ(file) == []
     assert describe([]) == "in force as written"
+
+
+def test_a_file_seeded_into_the_database_is_in_force(tmp_path: Path) -> None:
+    """The accounts and devices as a start reads them back from the SQLite file (other types
+    than the hall file's) compare equal to the file they were seeded from."""
+    file = load_hall(DEMO)
+
+    async def start() -> list[str]:
+        desk = AdminDesk(SqliteAdminStore(tmp_path / "qms.sqlite3"), {file.hall.id: file.devices})
+        state = SimpleNamespace(accounts={}, revocations=SessionRevocations(), bookings={})
+        await desk.start(state, file.staff, datetime(2026, 11, 23, 9, 0))  # type: ignore[arg-type]
+        try:
+            return _differ(file, stored_staff=state.accounts.values(), stored_devices=desk.devices[file.hall.id])
+        finally:
+            await desk.store.close()
+
+    assert asyncio.run(start()) == []
+    assert asyncio.run(start()) == []  # the next start, on the stored copy
 
 
 def test_each_part_the_admin_pages_changed_is_named():
