@@ -18,16 +18,17 @@ DEMO = Path(__file__).resolve().parents[2] / "examples" / "qingyuan.toml"
 
 
 def _differ(file: HallFile, hall=None, stored_staff=None, stored_devices=None, running_booking=None) -> list[str]:
-    """What differs when the server runs with the given parts (the file's where not given)."""
+    """What differs when the server runs with the given parts (the file's where not given: an
+    empty part given, such as no accounts read back, counts as given)."""
     return not_in_force(
         file.hall,
-        hall or file.hall,
+        file.hall if hall is None else hall,
         file_staff=file.staff,
-        stored_staff=stored_staff or file.staff,
+        stored_staff=file.staff if stored_staff is None else stored_staff,
         file_devices=file.devices,
-        stored_devices=stored_devices or file.devices,
+        stored_devices=file.devices if stored_devices is None else stored_devices,
         file_booking=file.booking,
-        running_booking=running_booking or file.booking,
+        running_booking=file.booking if running_booking is None else running_booking,
     )
 
 
