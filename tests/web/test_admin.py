@@ -355,7 +355,9 @@ def test_every_refusal_on_the_admin_pages_carries_its_stable_code(served: tuple[
     # forms: bad fields, a layout that would not hold, and changes the hall or the registry refuses
     admin.get(f"{ADMIN}/services/new")
     assert refused_with(admin.post(f"{ADMIN}/services/new", {"id": "Bad Id"}), 422) == ["invalid_input"]
-    assert refused_with(admin.post(f"{ADMIN}/services/issuing/remove", {}), 409)[0] == "invalid_config"  # a next step
+    next_step = admin.post(f"{ADMIN}/services/issuing/remove", {})  # another service's next step
+    assert refused_with(next_step, 409) == ["invalid_config"]
+    assert html.unescape(next_step.text).count("the layout would not hold") == 1
     assert refused_with(admin.post(f"{ADMIN}/services/social-security-card/remove", {}), 409) == ["service_bookable"]
     hall.login()
     hall.issue("tax-filing")

@@ -134,8 +134,8 @@ async def _remove(
     cannot go (409: the layout would not hold, or the hall refused), or on to the part's page."""
     assert admin.form is not None
     layout = lf.build(admin.form, without)
-    if layout is None:  # what is left would not hold together
-        refused: Refusal | None = Refusal(admin.form.errors["_layout"], "invalid_config")
+    if layout is None:  # what is left would not hold together: said once, as the refusal
+        refused: Refusal | None = Refusal(admin.form.errors.pop("_layout"), "invalid_config")
     else:
         refused = await admin.change_layout(layout, part)
     if refused is not None:
