@@ -86,11 +86,6 @@ class Fuzzed:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def fuzzed(tmp_path: Path) -> AsyncIterator[Fuzzed]:
     path = tmp_path / "qms.db"
     store, bookings = SqliteStore(path), SqliteBookingStore(path)
