@@ -64,6 +64,13 @@
     return td;
   }
 
+  /** The one row of an empty table body, across as many columns as its table's header has. */
+  function nothing(body, text) {
+    var tr = document.createElement("tr");
+    cell(tr, text, "muted").colSpan = body.parentNode.tHead.rows[0].cells.length;
+    body.appendChild(tr);
+  }
+
   function pair(a, b) { return (a === null ? "—" : a) + " / " + (b === null ? "—" : b); }
 
   function load() {
@@ -73,11 +80,7 @@
       var body = $("rows");
       body.innerHTML = "";
       $("caption").textContent = data.day;
-      if (data.rows.length === 0) {
-        var tr = document.createElement("tr");
-        cell(tr, "当天没有数据 Nothing on this day", "muted").colSpan = 10;
-        body.appendChild(tr);
-      }
+      if (data.rows.length === 0) nothing(body, "当天没有数据 Nothing on this day");
       data.rows.forEach(function (r) {
         var tr = document.createElement("tr");
         tr.dataset.key = r.key;
@@ -97,11 +100,7 @@
     var bad = api("GET", settings.bad + "?day=" + encodeURIComponent($("day").value)).then(function (data) {
       var body = $("bad");
       body.innerHTML = "";
-      if (data.ratings.length === 0) {
-        var tr = document.createElement("tr");
-        cell(tr, "当天没有差评 No bad ratings on this day", "muted").colSpan = 7;
-        body.appendChild(tr);
-      }
+      if (data.ratings.length === 0) nothing(body, "当天没有差评 No bad ratings on this day");
       data.ratings.forEach(function (r) { body.appendChild(badRow(r)); });
     });
     return Promise.all([report, bad]).catch(fail);

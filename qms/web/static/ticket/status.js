@@ -225,12 +225,15 @@
   // -- 取消排队 -------------------------------------------------------------------------------
 
   var leave = settings.cancel;
-  var LEAVE_REFUSALS = {
-    ticket_called: ["已叫号，请到窗口办理；如不办理请告知工作人员", "You have been called: go to the window, or tell the staff"],
-    ticket_serving: ["正在办理，不能取消", "Being served: it can no longer be cancelled"],
-    ticket_held: ["业务暂挂中，请告知窗口工作人员", "On hold at a window: please tell the staff there"],
-    invalid_ticket_key: ["此链接不能取消，请扫描号票上的二维码", "This link cannot cancel: scan the QR code on your ticket"],
-  };
+
+  /** A refused cancellation's [zh, en]: the server words its refusals for this page as
+   * "中文 / English" (ticket_cancel.py); any other answer is shown as it came. */
+  function refusal(error) {
+    var message = error.message || "";
+    var at = message.indexOf(" / ");
+    if (at < 0) return ["未能取消", message || "Could not cancel"];
+    return [message.slice(0, at), message.slice(at + 3)];
+  }
 
   function asking(on) {
     el("cancel-confirm").hidden = !on;
@@ -252,8 +255,7 @@
       .then(function (res) {
         asking(false);
         if (res.ok) { show(res.body.ticket); return; }
-        var error = res.body.error || {};
-        leaveProblem(LEAVE_REFUSALS[error.code] || [error.message || "未能取消", "Could not cancel"]);
+        leaveProblem(refusal(res.body.error || {}));
         refresh();
       })
       .catch(function () { leaveProblem(["网络不通，请稍后再试", "No connection: please try again"]); })
