@@ -28,7 +28,7 @@ from qms.contract import (
     WindowDisplay,
     topics,
 )
-from tests.firmware_bridge.chain import Recorder, dispenser_config
+from tests.firmware_bridge.chain import Recorder, dispenser_config, keypad_config
 from tests.firmware_bridge.test_chain import TICKET
 
 pytestmark = pytest.mark.slow
@@ -147,13 +147,7 @@ def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is
     async def main() -> None:
         port = free_port()
         async with BusDeviceEmulator(DeviceKind.KEYPAD, 1) as keypad:
-            config = parse_config(
-                {
-                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": str(tmp_path)},
-                    "ports": [{"name": "bus", "path": keypad.path}],
-                    "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
-                }
-            )
+            config = keypad_config(keypad.path, tmp_path)
             bridge = Bridge(config, "away-hall", Broker("127.0.0.1", port), reconnect_max=0.2)
             async with bridge_running(bridge) as running:
                 async with asyncio.timeout(5):
@@ -206,13 +200,7 @@ def test_a_port_that_comes_back_is_reopened_and_line_noise_is_survived(tmp_path:
         link = tmp_path / "ttyUSB-keypad"
         async with BusDeviceEmulator(DeviceKind.KEYPAD, 1) as first:
             link.symlink_to(first.path)
-            config = parse_config(
-                {
-                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": str(tmp_path)},
-                    "ports": [{"name": "bus", "path": str(link)}],
-                    "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
-                }
-            )
+            config = keypad_config(str(link), tmp_path)
             bridge = Bridge(config, "reopen-hall", Broker("127.0.0.1", free_port()), reconnect_max=0.2)
             running = asyncio.create_task(bridge.run())
             try:
