@@ -259,11 +259,15 @@ class Bridge:
         flag, note = next((flag, text) for flag, text in SUPPLY_NOTES if new & flag)
         self._spawn(self._publish_help(device, part, flag, note))
 
+    def _new_msg_id(self) -> str:
+        """A `msg_id` for a new device event: "<boot>-<counter>", never used before."""
+        self._counter += 1
+        return f"{self._boot}-{self._counter}"
+
     async def _publish_help(self, device: DeviceConfig, part: str, flag: wire.StatusFlag, note: str) -> None:
         """Call staff as the help button would: once the broker is there (the paper stays out
         until someone comes), and again until the server answers, unless the trouble is over."""
-        self._counter += 1
-        msg_id = f"{self._boot}-{self._counter}"
+        msg_id = self._new_msg_id()
         topic, payload = topics.device_event(self.hall, device.id, "help"), HelpPressed(msg_id, note).encode()
         loop = asyncio.get_running_loop()
         while self._flags.get((device.id, part), wire.StatusFlag.NONE) & flag:
@@ -284,8 +288,7 @@ class Bridge:
 
     async def _device_input(self, port: str, device: DeviceConfig, press: DeviceInput) -> None:
         bus = self._buses[port]
-        self._counter += 1
-        msg_id = f"{self._boot}-{self._counter}"
+        msg_id = self._new_msg_id()
         ok = False
         try:
             name, event = mapping.device_event(device, press.message, msg_id, self.config.transfer_window)

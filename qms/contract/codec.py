@@ -110,5 +110,9 @@ def _decode(tp: Any, data: Any, where: str) -> Any:
 def _quoted(data: Any, limit: int = 40) -> str:
     """`data` as quoted in a refusal, cut short: a reason names what was wrong without echoing
     a device's whole payload back at it."""
-    text = repr(data)
+    return shortened(repr(data), limit)
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending in "…" when it was cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

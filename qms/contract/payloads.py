@@ -402,6 +402,4 @@ class Ack(_Json):
     def refusal(cls, msg_id: str, code: str, message: str) -> Ack:
         """The refusal of `msg_id`. The reason is cut to fit: it may quote what the device sent,
         and an over-long quote must not cost the device its answer."""
-        if len(message) > MAX_ACK_MESSAGE:
-            message = message[: MAX_ACK_MESSAGE - 1] + "…"
-        return cls(msg_id, ok=False, error=code, message=message)
+        return cls(msg_id, ok=False, error=code, message=codec.shortened(message, MAX_ACK_MESSAGE))

@@ -90,6 +90,7 @@ client_log.setLevel(logging.ERROR)
 
 MIN_BACKOFF = 0.2
 MAX_BACKOFF = 2.0  # a broker back after a restart may hold stale retained state: return soon
+KEEPALIVE = 10  # seconds; a connection that held this long was a real one (`Reconnect.stable`)
 REFUSALS_KEPT = 10_000
 TicketUrl = Callable[[str], str]
 V = TypeVar("V")
@@ -184,7 +185,7 @@ class Gateway:
     async def _connection_loop(self) -> None:
         # the wait grows also when the broker closes each connection at once (a second server of
         # this hall with the same client id): the two would otherwise swap five times a second
-        retry = Reconnect(first=MIN_BACKOFF, most=MAX_BACKOFF, stable=10.0)
+        retry = Reconnect(first=MIN_BACKOFF, most=MAX_BACKOFF, stable=KEEPALIVE)
         a = self.address
         will = aiomqtt.Will(topics.server(self.hall_id), presence(ServerState.LOST), qos=1, retain=True)
         while True:
@@ -197,7 +198,7 @@ class Gateway:
                     password=a.password,
                     identifier=self.client_id,
                     will=will,
-                    keepalive=10,
+                    keepalive=KEEPALIVE,
                     clean_session=True,  # device events missed while away are retried by the devices
                     timeout=5,
                     socket_options=NO_DELAY,

@@ -30,12 +30,12 @@ class SeqClock:
 
     def __init__(self, ceiling_file: Path | None = None) -> None:
         self._file = ceiling_file
-        self._last = 0
+        # with a file: what a previous run may have handed out, at most
+        self._last = 0 if ceiling_file is None else _read(ceiling_file)
         self._ceiling = 0
-        if ceiling_file is not None:
-            self._last = _read(ceiling_file)  # what a previous run may have handed out, at most
 
     def next(self) -> int:
+        """The next number: above every one handed out before, the ceiling on disk first."""
         self._last = max(self._last + 1, time.time_ns() // 1_000_000)
         if self._file is not None and self._last >= self._ceiling:
             self._ceiling = self._last + RESERVE_MS

@@ -190,8 +190,8 @@ class Announcer:
         self.composed = 0
         self.failed = 0
         self.ready = asyncio.Event()  # set once the pack holds every segment the hall needs
-        for w in service.config.windows:
-            self._queue(w.zone)
+        for zone in service.config.zones():
+            self._queue(zone)
 
     @property
     def hall(self) -> str:
@@ -199,8 +199,9 @@ class Announcer:
 
     @property
     def zones(self) -> list[str]:
-        """The hall's waiting areas: those of its windows now (the layout may change while it runs)."""
-        return list(dict.fromkeys([*self._zones, *(w.zone for w in self.service.config.windows)]))
+        """The hall's waiting areas: those with a queue here and those of its windows now (the
+        layout may change while it runs)."""
+        return list(dict.fromkeys([*self._zones, *self.service.config.zones()]))
 
     def add_sink(self, sink: AnnouncementSink) -> None:
         self._sinks.append(sink)

@@ -205,7 +205,7 @@ def test_the_player_goes_on_after_a_message_it_cannot_use(tmp_path: Path, capsys
     asyncio.run(go())
     out = capsys.readouterr().out
     assert "请A002号到2号窗口办理 (no audio)" in out
-    assert "请A001号到1号窗口办理" in out  # the one it could not play is named, not silently lost
+    assert "请A001号到1号窗口办理: cannot play" in out  # the one it could not play is named, not silently lost
     assert connections == [1]  # no reconnect needed for a bad message
 
 

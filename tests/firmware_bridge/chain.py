@@ -107,6 +107,17 @@ def bridge_config(keypad: str, led: str, pad: str, panel: str, printer: str, **b
     )
 
 
+def keypad_config(path: str, data: Path | str) -> BridgeConfig:
+    """A bridge with one keypad (`keypad-w1`, address 1, window w1) on the RS-485 port at `path`."""
+    return parse_config(
+        {
+            "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": str(data)},
+            "ports": [{"name": "bus", "path": path}],
+            "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
+        }
+    )
+
+
 def dispenser_config(panel: str, printer: str, data: Path) -> BridgeConfig:
     """A bridge with one dispenser: its button panel on an RS-485 port, its printer on another."""
     return parse_config(

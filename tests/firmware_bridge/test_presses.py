@@ -12,13 +12,13 @@ import aiomqtt
 import pytest
 
 from firmware_bridge.bridge import Bridge
-from firmware_bridge.config import parse_config
 from firmware_bridge.emulators import BusDeviceEmulator
 from firmware_bridge.emulators.pty_port import PtyPort
 from firmware_bridge.frames import Frame, FrameDecoder, FrameType
 from firmware_bridge.messages import Ack, AckResult, DeviceKind, Hello, Key, KeyPress, Status, decode, encode
 from firmware_bridge.mosquitto import free_port, mosquitto
 from qms.contract import Broker, Button, ButtonPressed, DeviceState, topics
+from tests.firmware_bridge.chain import keypad_config
 
 pytestmark = pytest.mark.slow
 
@@ -27,13 +27,7 @@ pytestmark = pytest.mark.slow
 async def bridge_for(path: str, hall: str, broker_port: int) -> AsyncIterator[Bridge]:
     """A bridge with one keypad (`keypad-w1`, address 1) on `path`, running until the block ends."""
     with tempfile.TemporaryDirectory(prefix="qms-bridge-") as data:
-        config = parse_config(
-            {
-                "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": data},
-                "ports": [{"name": "bus", "path": path}],
-                "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
-            }
-        )
+        config = keypad_config(path, data)
         bridge = Bridge(config, hall, Broker("127.0.0.1", broker_port), reconnect_max=0.2)
         running = asyncio.create_task(bridge.run())
         try:

@@ -28,7 +28,7 @@ from qms.contract import (
     WindowDisplay,
     topics,
 )
-from tests.firmware_bridge.chain import Recorder, dispenser_config
+from tests.firmware_bridge.chain import Recorder, dispenser_config, keypad_config
 from tests.firmware_bridge.test_chain import TICKET
 
 pytestmark = pytest.mark.slow
@@ -48,6 +48,19 @@ async def process(*args: str) -> AsyncIterator[asyncio.subprocess.Process]:
         with contextlib.suppress(ProcessLookupError):
             async with asyncio.timeout(10):
                 await proc.communicate()
+
+
+@contextlib.asynccontextmanager
+async def bridge_running(bridge: Bridge) -> AsyncIterator[asyncio.Task[None]]:
+    """`bridge.run()` as a task; stopped, and cancelled if it does not end, when the block ends."""
+    running = asyncio.create_task(bridge.run())
+    try:
+        yield running
+    finally:
+        bridge.stop()
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
 
 
 async def line(proc: asyncio.subprocess.Process, containing: str = "") -> str:
@@ -134,16 +147,9 @@ def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is
     async def main() -> None:
         port = free_port()
         async with BusDeviceEmulator(DeviceKind.KEYPAD, 1) as keypad:
-            config = parse_config(
-                {
-                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": str(tmp_path)},
-                    "ports": [{"name": "bus", "path": keypad.path}],
-                    "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
-                }
-            )
+            config = keypad_config(keypad.path, tmp_path)
             bridge = Bridge(config, "away-hall", Broker("127.0.0.1", port), reconnect_max=0.2)
-            running = asyncio.create_task(bridge.run())
-            try:
+            async with bridge_running(bridge) as running:
                 async with asyncio.timeout(5):
                     await bridge.wait_for_state("keypad-w1", DeviceState.READY)  # the bridge polls it
                 assert await keypad.press_key(Key.NEXT) is AckResult.BUSY  # the keypad beeps: try again
@@ -158,11 +164,6 @@ def test_presses_while_the_broker_is_away_fail_at_the_keypad_and_work_once_it_is
                         assert ButtonPressed.decode(message.payload).button is Button.NEXT  # type: ignore[arg-type]
                     bridge.stop()
                     await asyncio.wait_for(running, 10)
-            finally:
-                bridge.stop()
-                running.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await running
 
     asyncio.run(main())
 
@@ -177,8 +178,7 @@ def test_a_dispenser_out_of_paper_while_the_broker_is_away_calls_staff_once_it_i
             printer.flags = StatusFlag.PAPER_OUT
             config = dispenser_config(panel.path, printer.path, tmp_path / "bridge")
             bridge = Bridge(config, "paper-hall", Broker("127.0.0.1", port), reconnect_max=0.2)
-            running = asyncio.create_task(bridge.run())
-            try:
+            async with bridge_running(bridge) as running:
                 async with asyncio.timeout(5):
                     await bridge.wait_for_state("dispenser-1", DeviceState.READY)
                 await asyncio.sleep(0.5)  # several status polls: the bridge knows the paper is out
@@ -190,11 +190,6 @@ def test_a_dispenser_out_of_paper_while_the_broker_is_away_calls_staff_once_it_i
                         assert HelpPressed.decode(message.payload).note == "取号机缺纸，请更换纸卷"  # type: ignore[arg-type]
                     bridge.stop()
                     await asyncio.wait_for(running, 10)
-            finally:
-                bridge.stop()
-                running.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await running
 
     asyncio.run(main())
 
@@ -205,13 +200,7 @@ def test_a_port_that_comes_back_is_reopened_and_line_noise_is_survived(tmp_path:
         link = tmp_path / "ttyUSB-keypad"
         async with BusDeviceEmulator(DeviceKind.KEYPAD, 1) as first:
             link.symlink_to(first.path)
-            config = parse_config(
-                {
-                    "bridge": {"id": "bridge-1", "poll_interval": 0.1, "lost_after": 0.5, "data": str(tmp_path)},
-                    "ports": [{"name": "bus", "path": str(link)}],
-                    "devices": [{"id": "keypad-w1", "kind": "keypad", "port": "bus", "address": 1, "window": "w1"}],
-                }
-            )
+            config = keypad_config(str(link), tmp_path)
             bridge = Bridge(config, "reopen-hall", Broker("127.0.0.1", free_port()), reconnect_max=0.2)
             running = asyncio.create_task(bridge.run())
             try:

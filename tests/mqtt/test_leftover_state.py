@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -16,9 +15,10 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
+from firmware_bridge.mosquitto import mosquitto
 from qms.contract import ScreenState, WindowDisplay, topics
 from qms.core.model import HallConfig, WindowConfig, WindowKind
-from qms.mqtt.broker import BrokerAddress, free_port
+from qms.mqtt.broker import BrokerAddress
 from qms.mqtt.gateway import Gateway
 from qms.service import HallService
 from qms.storage import SqliteStore
@@ -29,27 +29,6 @@ from .test_end_to_end import eventually
 
 pytestmark = pytest.mark.slow
 OTHER = "other-hall"
-
-
-@asynccontextmanager
-async def shared_broker(tmp: Path) -> AsyncIterator[int]:
-    """A plain Mosquitto open to anonymous clients on a free loopback port (a hall's operator's)."""
-    port = free_port()
-    conf = tmp / "shared.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type error\n")
-    proc = await asyncio.create_subprocess_exec("/usr/sbin/mosquitto", "-c", str(conf), stderr=subprocess.DEVNULL)
-    try:
-        async with asyncio.timeout(WAIT):
-            while True:
-                try:
-                    async with aiomqtt.Client("127.0.0.1", port):
-                        break
-                except aiomqtt.MqttError:
-                    await asyncio.sleep(0.02)
-        yield port
-    finally:
-        proc.terminate()
-        await proc.wait()
 
 
 @asynccontextmanager
@@ -92,7 +71,8 @@ def test_windows_and_zones_removed_while_stopped_are_cleared_at_connect(
     with_w9 = replace(hall, windows=(*hall.windows, upstairs))
 
     async def scenario() -> None:
-        async with shared_broker(tmp_path) as port:
+        with mosquitto() as broker:  # a hall's operator's, open to anonymous clients
+            port = broker.port
             async with server_run(tmp_path / "before.sqlite3", with_w9, port):
                 pass  # it published w9's bar and the upstairs screen, retained
             assert await retained_on(port, topics.window_display(HALL, "w9")) is not None
